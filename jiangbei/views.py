@@ -1,0 +1,56 @@
+"""Views that belong to no app: the role-based front door and the health check."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+
+from . import access
+
+LANDING_BY_ROLE = {
+    access.SUPERUSER: "dashboard",
+    access.LEADER: "dashboard",
+    access.ORGANISER: "session_list",
+    access.SECRETARY: "my_branch",
+    access.LECTURER: "lecture_list",
+    access.REQUESTER: "lecture_list",
+}
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each role to its work; a user without a role sees why they have nothing."""
+    scope = access.scope_for(request.user)
+    if scope is None:
+        return render(request, "no_role.html", status=403)
+    return redirect(LANDING_BY_ROLE[scope.role])
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    checks = {"database": _check_database(), "broker": _check_broker()}
+    healthy = all(value in ("ok", "eager") for value in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+
+
+def _check_database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # report any driver error instead of a 500
+        return f"error: {exc.__class__.__name__}"
+    return "ok"
+
+
+def _check_broker() -> str:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return "eager"
+    from jiangbei.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception as exc:  # kombu raises transport-specific errors
+        return f"error: {exc.__class__.__name__}"
+    return "ok"

@@ -1,0 +1,212 @@
+"""Views for organisations, members and sessions. Thin: scope, query, render."""
+
+from datetime import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Substr
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from jiangbei import access
+
+from .models import Attendance, Category, Member, Organisation, Session
+
+PAGE_SIZE = 50
+
+
+def _current_year() -> int:
+    return timezone.localdate().year
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Scope overview: members by category and by sub-organisation (register data only)."""
+    scope = access.require_scope(request, access.LEADER, access.ORGANISER)
+    root = _scope_root(scope)
+    members = Member.objects.visible_to(request.user).active()
+    by_category = members.values("category").annotate(total=Count("id")).order_by("category")
+    child_totals = _member_totals_by_child(root, members) if root else []
+    return render(
+        request,
+        "training/dashboard.html",
+        {
+            "root": root,
+            "members_total": members.count(),
+            "branches_total": Organisation.objects.visible_to(request.user).branches().count(),
+            "by_category": by_category,
+            "child_totals": child_totals,
+        },
+    )
+
+
+def _scope_root(scope: access.Scope) -> Organisation | None:
+    if scope.organisation_id:
+        return Organisation.objects.get(pk=scope.organisation_id)
+    return Organisation.objects.filter(parent__isnull=True).order_by("pk").first()
+
+
+def _member_totals_by_child(root: Organisation, members) -> list[tuple[Organisation, int]]:
+    """Active members under each child of ``root``: one grouped query on the path prefix."""
+    children = list(Organisation.objects.filter(parent=root).order_by("path"))
+    if not children:
+        return []
+    prefix_length = len(children[0].path)
+
+    totals = dict(
+        members.annotate(child_path=Substr("branch__path", 1, prefix_length))
+        .values("child_path")
+        .annotate(total=Count("id"))
+        .values_list("child_path", "total")
+    )
+    return [(child, totals.get(child.path, 0)) for child in children]
+
+
+@login_required
+def my_branch(request: HttpRequest) -> HttpResponse:
+    """A branch secretary's home: members with their flags, upcoming and recent sessions."""
+    scope = access.require_scope(request, access.SECRETARY)
+    branch = Organisation.objects.get(pk=scope.organisation_id) if scope.organisation_id else None
+    if branch is None:
+        return render(request, "no_role.html", status=403)
+    year = _current_year()
+    members = (
+        Member.objects.visible_to(request.user)
+        .active()
+        .annotate(
+            hours=Sum("attendances__credited_hours", filter=Q(attendances__year=year)),
+            attended_count=Count("attendances", filter=Q(attendances__year=year, attendances__attended=True)),
+        )
+        .order_by("position", "member_number")
+    )
+    sessions = Session.objects.visible_to(request.user).select_related("course", "venue")
+    now = timezone.now()
+    return render(
+        request,
+        "training/my_branch.html",
+        {
+            "branch": branch,
+            "year": year,
+            "members": members,
+            "upcoming": sessions.filter(starts_at__gte=now).order_by("starts_at")[:10],
+            "recent": sessions.filter(starts_at__lt=now).order_by("-starts_at")[:10],
+        },
+    )
+
+
+@login_required
+def session_list(request: HttpRequest) -> HttpResponse:
+    access.require_scope(request)
+    sessions = Session.objects.visible_to(request.user).select_related("course", "venue", "organiser")
+    query = request.GET.get("q", "").strip()
+    if query:
+        sessions = sessions.filter(Q(title__icontains=query) | Q(course__title__icontains=query))
+    kind = request.GET.get("kind", "")
+    if kind in Session.Kind.values:
+        sessions = sessions.filter(kind=kind)
+    month = _parse_month(request.GET.get("month", ""))
+    if month:
+        start = timezone.make_aware(datetime(month[0], month[1], 1))
+        end = timezone.make_aware(datetime(month[0] + month[1] // 12, month[1] % 12 + 1, 1))
+        sessions = sessions.filter(starts_at__gte=start, starts_at__lt=end)
+    page = Paginator(sessions.order_by("-starts_at"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "training/session_list.html",
+        {"page": page, "query": query, "kind": kind, "kinds": Session.Kind.choices, "month": request.GET.get("month", "")},
+    )
+
+
+def _parse_month(value: str) -> tuple[int, int] | None:
+    try:
+        year, month = (int(part) for part in value.split("-"))
+    except ValueError:
+        return None
+    return (year, month) if 2000 <= year <= 2100 and 1 <= month <= 12 else None
+
+
+@login_required
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require_scope(request)
+    session = access.get_object_for_user(
+        Session.objects.select_related("course", "venue", "organiser", "programme"), request.user, pk=pk
+    )
+    attendances = (
+        Attendance.objects.visible_to(request.user)
+        .filter(session=session)
+        .select_related("member", "branch")
+        .order_by("branch__path", "member__member_number")
+    )
+    summary = attendances.aggregate(
+        attended=Count("id", filter=Q(attended=True)),
+        absent=Count("id", filter=Q(attended=False)),
+    )
+    return render(
+        request,
+        "training/session_detail.html",
+        {"session": session, "attendances": attendances[:500], "summary": summary},
+    )
+
+
+@login_required
+def member_list(request: HttpRequest) -> HttpResponse:
+    access.require_scope(request)
+    members = Member.objects.visible_to(request.user).select_related("branch")
+    query = request.GET.get("q", "").strip()
+    if query:
+        members = members.filter(Q(name__icontains=query) | Q(member_number__icontains=query))
+    category = request.GET.get("category", "")
+    if category in Category.values:
+        members = members.filter(category=category)
+    page = Paginator(members.order_by("member_number"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "training/member_list.html",
+        {
+            "page": page,
+            "query": query,
+            "category": category,
+            "categories": Category.choices,
+        },
+    )
+
+
+@login_required
+def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require_scope(request)
+    member = access.get_object_for_user(Member.objects.select_related("branch"), request.user, pk=pk)
+    year = _current_year()
+    attendances = (
+        member.attendances.select_related("session__course")
+        .order_by("-session__starts_at")
+    )
+    totals = attendances.filter(year=year).aggregate(
+        hours=Sum("credited_hours"), attended=Count("id", filter=Q(attended=True))
+    )
+    return render(
+        request,
+        "training/member_detail.html",
+        {"member": member, "attendances": attendances[:100], "totals": totals, "year": year},
+    )
+
+
+@login_required
+def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require_scope(request)
+    organisation = access.get_object_for_user(Organisation.objects.select_related("parent"), request.user, pk=pk)
+    children = organisation.children.order_by("path")
+    members = Member.objects.in_subtree(organisation).active()
+    return render(
+        request,
+        "training/organisation_detail.html",
+        {
+            "organisation": organisation,
+            "children": children,
+            "member_total": members.count(),
+            "branch_members": members.filter(branch=organisation).order_by("member_number")[:200]
+            if organisation.is_branch
+            else None,
+        },
+    )
