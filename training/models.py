@@ -161,7 +161,8 @@ class NewSectorSubtype(models.TextChoices):
 
 class MemberQuerySet(models.QuerySet):
     def active(self) -> "MemberQuerySet":
-        return self.filter(status=Member.Status.ACTIVE)
+        """Members in good standing, probationary members included."""
+        return self.filter(status__in=Member.ACTIVE_STATUSES)
 
     def in_subtree(self, organisation: Organisation) -> "MemberQuerySet":
         return self.filter(branch__path__startswith=organisation.path)
@@ -190,6 +191,7 @@ class Member(models.Model):
         DECEASED = "deceased", _("Deceased")
 
     LEADING_POSITIONS = (Position.SECRETARY, Position.DEPUTY_SECRETARY, Position.COMMITTEE)
+    ACTIVE_STATUSES = (Status.ACTIVE, Status.PROBATIONARY)
 
     member_number = models.CharField(_("member number"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=60)

@@ -139,10 +139,12 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("member", "branch")
         .order_by("branch__path", "member__member_number")
     )
-    summary = attendances.aggregate(
-        attended=Count("id", filter=Q(attended=True)),
-        absent=Count("id", filter=Q(attended=False)),
+    # Aliases must not shadow the ``attended`` field, or the filters would refer to the aggregate.
+    counts = attendances.aggregate(
+        attended_total=Count("id", filter=Q(attended=True)),
+        absent_total=Count("id", filter=Q(attended=False)),
     )
+    summary = {"attended": counts["attended_total"], "absent": counts["absent_total"]}
     return render(
         request,
         "training/session_detail.html",

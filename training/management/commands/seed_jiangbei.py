@@ -1,0 +1,27 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from training.models import Organisation
+from training.seeding import DEMO_PASSWORD, SCALES, DistrictGenerator
+
+
+class Command(BaseCommand):
+    help = "Generate the synthetic Jiangbei district (deterministic for a given seed)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", choices=sorted(SCALES), default="demo")
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing when the database already has organisations."
+        )
+
+    def handle(self, *args, scale: str, seed: int, if_empty: bool, **options):
+        if Organisation.objects.exists():
+            if if_empty:
+                self.stdout.write("The district is already loaded; nothing to do.")
+                return
+            raise CommandError("The database already has organisations; seed an empty database (e.g. after flush).")
+        counts = DistrictGenerator(SCALES[scale], seed, stdout=self.stdout).run()
+        width = max(len(key) for key in counts)
+        for key, value in counts.items():
+            self.stdout.write(f"{key:<{width}}  {value}")
+        self.stdout.write(self.style.SUCCESS(f"Demo logins (password {DEMO_PASSWORD}): admin, leader, organiser, getang, secretary, secretary2, lecturer, requester"))
