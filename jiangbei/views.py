@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 
 from . import access
+from .models import WorkerHeartbeat
 
 LANDING_BY_ROLE = {
     access.SUPERUSER: "dashboard",
@@ -28,9 +29,18 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
+    """Database and broker reachability (503 if either fails) and the last worker heartbeat."""
     checks = {"database": _check_database(), "broker": _check_broker()}
     healthy = all(value in ("ok", "eager") for value in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+    last_beat = WorkerHeartbeat.objects.order_by("-seen_at").first() if checks["database"] == "ok" else None
+    return JsonResponse(
+        {
+            "status": "ok" if healthy else "error",
+            **checks,
+            "worker_seen_at": last_beat.seen_at.isoformat() if last_beat else None,
+        },
+        status=200 if healthy else 503,
+    )
 
 
 def _check_database() -> str:

@@ -72,7 +72,7 @@ class Scale:
 
 
 SCALES = {
-    "demo": Scale("demo", 1, (2, 2), 1, (2, 2), 1, (2, 2), 1, (2, 2), 2, (2, 2), (6, 18), None, 100, 16, 40, 60),
+    "demo": Scale("demo", 1, (2, 2), 1, (2, 2), 1, (2, 2), 1, (2, 2), 4, (2, 2), (6, 18), None, 100, 16, 40, 60),
     "full": Scale(
         "full", 14, (6, 10), 20, (4, 6), 15, (3, 5), 12, (15, 21), 30, (20, 28), (8, 38), 45_000, 120, 90, 320, 1500
     ),
@@ -99,10 +99,10 @@ SOE_COMPANIES = [
 ]
 NEW_SECTOR_GROUPS = [
     ("楼宇党建", NewSectorSubtype.NON_PUBLIC), ("快递物流行业", NewSectorSubtype.NEW_EMPLOYMENT),
-    ("网约车行业", NewSectorSubtype.NEW_EMPLOYMENT), ("外卖配送行业", NewSectorSubtype.NEW_EMPLOYMENT),
-    ("律师行业", NewSectorSubtype.NEW_SOCIAL), ("社会组织", NewSectorSubtype.NEW_SOCIAL),
+    ("律师行业", NewSectorSubtype.NEW_SOCIAL), ("混合所有制企业", NewSectorSubtype.MIXED_OWNERSHIP),
+    ("互联网企业", NewSectorSubtype.NEW_ECONOMIC), ("网约车行业", NewSectorSubtype.NEW_EMPLOYMENT),
+    ("外卖配送行业", NewSectorSubtype.NEW_EMPLOYMENT), ("社会组织", NewSectorSubtype.NEW_SOCIAL),
     ("集成电路企业", NewSectorSubtype.NON_PUBLIC), ("生物医药企业", NewSectorSubtype.NON_PUBLIC),
-    ("混合所有制企业", NewSectorSubtype.MIXED_OWNERSHIP), ("互联网企业", NewSectorSubtype.NEW_ECONOMIC),
     ("软件信息企业", NewSectorSubtype.NEW_ECONOMIC), ("商贸服务企业", NewSectorSubtype.NON_PUBLIC),
 ]
 TOPICS = [
@@ -300,7 +300,7 @@ class DistrictGenerator:
 
         def add_branches(parent: Organisation, count: int, prefix: str, category: str, subtype: str = "", joint_every: int = 0):
             for index in range(1, count + 1):
-                joint = joint_every and index % joint_every == 0
+                joint = joint_every and (index % joint_every == 0 or index == count)
                 kind = K.JOINT_BRANCH if joint else K.BRANCH
                 name = f"{prefix}联合党支部" if joint else f"{prefix}第{index}党支部"
                 branch = self.new_org(name, kind, parent.sector, parent)

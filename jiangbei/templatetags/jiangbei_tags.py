@@ -56,7 +56,10 @@ def root_organisation_id(context) -> int | None:
     from training.models import Organisation
 
     return (
-        Organisation.objects.filter(parent__isnull=True).order_by("pk").values_list("pk", flat=True).first()
+        Organisation.objects.filter(parent__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
     )
 
 

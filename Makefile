@@ -1,0 +1,85 @@
+# 江北党员教育 — the commands a newcomer needs. `make run` and `make test` set up everything.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/jiangbei
+REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: install run run-services test test-services test-all browser-deps migrations-check lint messages bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_jiangbei --scale demo --seed 1 --if-empty
+	@echo ""
+	@echo "江北党员教育 is at http://127.0.0.1:$(PORT)/  — demo logins (password jiangbei2025):"
+	@echo "  admin       superuser, everything (also /admin/)"
+	@echo "  leader      leadership, the whole district, read-only"
+	@echo "  organiser   district organiser (新区党工委)"
+	@echo "  getang      street organiser (葛塘街道)"
+	@echo "  secretary   branch secretary (a 葛塘 community branch)"
+	@echo "  lecturer / requester   lecture office roles"
+	@echo ""
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# PostgreSQL + Redis + a Celery worker and beat beside the web server.
+run-services: $(STAMP)
+	psql "$(PG_URL:/jiangbei=/postgres)" -tc "SELECT 1 FROM pg_database WHERE datname='jiangbei'" | grep -q 1 || \
+		psql "$(PG_URL:/jiangbei=/postgres)" -c "CREATE DATABASE jiangbei"
+	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) $(PY) manage.py migrate --noinput
+	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) $(PY) manage.py seed_jiangbei --scale demo --seed 1 --if-empty
+	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) $(VENV)/bin/celery -A jiangbei worker -Q default,rollups --loglevel=INFO & \
+	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) $(VENV)/bin/celery -A jiangbei beat --loglevel=INFO & \
+	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) $(PY) manage.py runserver 127.0.0.1:$(PORT); \
+	kill %1 %2 2>/dev/null || true
+
+# Browser tests drive the system Chromium; install it (and CJK fonts) when missing.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi 'noto.*cjk'; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null; \
+		else \
+			echo "Browser tests need Chromium and CJK fonts: sudo apt-get install chromium fonts-noto-cjk"; exit 1; \
+		fi; \
+	fi
+
+# The whole suite on the embedded default (SQLite, eager Celery), browser tests included.
+test: $(STAMP) browser-deps
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -m "not services"
+
+# The whole suite again on PostgreSQL + Redis, with a real Celery worker for @services tests.
+test-services: $(STAMP) browser-deps
+	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) $(PY) -m pytest -p no:cacheprovider
+
+test-all: test test-services
+
+migrations-check: $(STAMP)
+	$(PY) manage.py makemigrations --check --dry-run
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var
+	$(PY) manage.py compilemessages --ignore=.venv
+
+# Benchmarks print "name: value" lines; they run on their own SQLite file at full scale.
+BENCH_DB := var/bench.sqlite3
+bench: $(STAMP)
+	mkdir -p var && rm -f $(BENCH_DB) $(BENCH_DB)-wal $(BENCH_DB)-shm
+	DATABASE_URL=sqlite:///$(CURDIR)/$(BENCH_DB) $(PY) manage.py migrate --noinput -v0
+	DATABASE_URL=sqlite:///$(CURDIR)/$(BENCH_DB) $(PY) manage.py bench
+
+clean:
+	rm -rf $(VENV) var

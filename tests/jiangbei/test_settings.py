@@ -1,0 +1,70 @@
+"""The three configuration tiers, each checked in a fresh interpreter."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PROBE = (
+    "import django; django.setup(); from django.conf import settings as s; from django.db import connection as c; "
+    "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.LANGUAGE_CODE, s.TIME_ZONE, s.USE_TZ)"
+)
+CONFIG_VARIABLES = {
+    "DATABASE_URL", "CELERY_BROKER_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "a-long-production-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+    "ALLOWED_HOSTS": "jiangbei.example.org",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/jiangbei",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+}
+
+
+def run(code_or_args, **env) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in CONFIG_VARIABLES}
+    args = [sys.executable, "-c", code_or_args] if isinstance(code_or_args, str) else [sys.executable, *code_or_args]
+    return subprocess.run(
+        args, cwd=ROOT, env=clean | {"DJANGO_SETTINGS_MODULE": "jiangbei.settings"} | env,
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_embedded_default_is_sqlite_with_eager_celery(tmp_path):
+    result = run(PROBE + "; c.ensure_connection(); cur = c.cursor(); cur.execute('PRAGMA journal_mode'); print(cur.fetchone()[0])")
+    assert result.returncode == 0, result.stderr
+    engine, eager, language, zone, use_tz, journal = result.stdout.split()
+    assert engine == "django.db.backends.sqlite3" and eager == "True" and journal == "wal"
+    assert (language, zone, use_tz) == ("zh-hans", "Asia/Shanghai", "True")
+
+
+def test_services_tier_reads_database_and_broker_urls():
+    result = run(PROBE, DATABASE_URL=PRODUCTION["DATABASE_URL"], CELERY_BROKER_URL=PRODUCTION["CELERY_BROKER_URL"])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[:2] == ["django.db.backends.postgresql", "False"]
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"DEBUG": "maybe"}, "DEBUG"),
+        ({"DEBUG": "0", "ALLOWED_HOSTS": "x.org"}, "SECRET_KEY"),
+        ({"DEBUG": "0", "SECRET_KEY": "short", "ALLOWED_HOSTS": "x.org"}, "SECRET_KEY"),
+        ({"DEBUG": "0", "SECRET_KEY": PRODUCTION["SECRET_KEY"]}, "ALLOWED_HOSTS"),
+        ({"DATABASE_URL": "nonsense://what"}, "DATABASE_URL"),
+        ({"CELERY_BROKER_URL": "localhost:6379"}, "CELERY_BROKER_URL"),
+        ({"CONN_MAX_AGE": "ten", "DATABASE_URL": "postgres://postgres@127.0.0.1/x"}, "CONN_MAX_AGE"),
+    ],
+)
+def test_a_bad_value_stops_start_up_naming_the_variable(env, named):
+    result = run(PROBE, **env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and named in result.stderr.splitlines()[-1]
+
+
+def test_production_values_pass_check_deploy():
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr

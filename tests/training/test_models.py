@@ -1,0 +1,114 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from tests import factories
+from training.models import Attendance, Category, Member, Organisation, PolicyRule, Session, mask_phone
+
+pytestmark = pytest.mark.django_db
+
+
+def test_attendance_is_unique_per_session_and_member(district):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        factories.attendance(district.district_session, district.member_a1, status=Attendance.Status.LATE)
+    assert Attendance.objects.filter(session=district.district_session, member=district.member_a1).count() == 1
+
+
+def test_session_must_end_after_it_starts(district):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        factories.session(district.root, starts_at=district.session_a1.starts_at, ends_at=district.session_a1.starts_at)
+
+
+def test_session_capacity_must_be_positive(district):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        factories.session(district.root, capacity=0)
+
+
+def test_subtype_only_for_new_sector_members(district):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        factories.member(district.branch_a1, category=Category.ORGAN, new_sector_subtype="non_public")
+    member = factories.member(district.branch_a1, category=Category.NEW_SECTOR, new_sector_subtype="new_employment")
+    assert member.get_new_sector_subtype_display()
+
+
+def test_materialised_path_and_subtree(district):
+    assert district.branch_a1.path == district.root.path + f"{district.street_a.pk:06d}/{district.community_a.pk:06d}/{district.branch_a1.pk:06d}/"
+    assert district.branch_a1.depth == 3
+    subtree = set(Organisation.objects.subtree(district.street_a))
+    assert subtree == {district.street_a, district.community_a, district.branch_a1, district.branch_a2}
+    assert set(Member.objects.in_subtree(district.street_a)) == {district.member_a1, district.member_a2}
+    assert list(district.branch_a1.ancestors()) == [district.root, district.street_a, district.community_a, district.branch_a1]
+
+
+def test_subtree_query_is_one_query(district, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        list(Member.objects.in_subtree(district.street_a))
+
+
+def test_moving_an_organisation_rewrites_paths_below_and_keeps_history(district):
+    district.community_a.move_to(district.street_b)
+    district.branch_a1.refresh_from_db()
+    assert district.branch_a1.path.startswith(district.street_b.path)
+    assert district.branch_a1.depth == 3
+    assert set(Member.objects.in_subtree(district.street_b)) == {district.member_a1, district.member_a2, district.member_b1}
+    assert not Member.objects.in_subtree(district.street_a).exists()
+    # Attendance stays linked to the branch, so the branch's history moves with it.
+    assert Attendance.objects.filter(branch__path__startswith=district.street_b.path, member=district.member_a1).exists()
+
+
+def test_cannot_move_an_organisation_below_itself(district):
+    with pytest.raises(ValidationError):
+        district.street_a.move_to(district.branch_a1)
+
+
+def test_report_columns_are_copied_from_session_and_member(district):
+    row = Attendance.objects.get(session=district.district_session, member=district.member_a1)
+    assert row.branch_id == district.branch_a1.pk
+    assert row.category == district.member_a1.category
+    assert row.programme_id == district.district_session.course.programme_id
+    assert row.attended is True
+    absent = factories.attendance(district.session_a1, district.member_a1, status=Attendance.Status.ABSENT)
+    assert absent.attended is False
+
+
+def test_session_copies_programme_from_course_and_uses_course_hours(district):
+    session = district.session_a1
+    assert session.programme_id == session.course.programme_id
+    assert session.hours == session.course.credited_hours
+    session.credited_hours = Decimal("1.5")
+    assert session.hours == Decimal("1.5")
+
+
+def test_upcoming_sessions(district):
+    past = factories.session(district.root, starts_at=district.session_a1.starts_at - timedelta(days=30))
+    upcoming = set(Session.objects.upcoming())
+    assert district.session_a1 in upcoming and past not in upcoming
+
+
+@pytest.mark.parametrize(
+    ("phone", "masked"), [("13812345678", "138****5678"), ("", ""), ("12345", "*****")]
+)
+def test_mask_phone(phone, masked):
+    assert mask_phone(phone) == masked
+
+
+def test_policy_rules_are_loaded_with_sources():
+    assert PolicyRule.value_for(PolicyRule.Key.ANNUAL_HOURS_MEMBER, 2025) == 32
+    assert PolicyRule.value_for(PolicyRule.Key.ANNUAL_HOURS_LEADING, 2025) == 56
+    rule = PolicyRule.objects.get(key=PolicyRule.Key.ANNUAL_HOURS_MEMBER)
+    assert rule.status == PolicyRule.Status.CONFIRMED and "条例" in rule.source
+    assert set(PolicyRule.objects.values_list("key", flat=True)) == set(PolicyRule.Key.values)
+
+
+def test_a_newer_policy_rule_takes_over_from_its_year():
+    PolicyRule.objects.create(
+        key=PolicyRule.Key.ANNUAL_HOURS_MEMBER, value=40, source="新规划", status=PolicyRule.Status.REPORTED,
+        effective_from=2027,
+    )
+    assert PolicyRule.value_for(PolicyRule.Key.ANNUAL_HOURS_MEMBER, 2026) == 32
+    assert PolicyRule.value_for(PolicyRule.Key.ANNUAL_HOURS_MEMBER, 2027) == 40
+    with pytest.raises(LookupError):
+        PolicyRule.value_for(PolicyRule.Key.ANNUAL_HOURS_MEMBER, 2010)

@@ -1,0 +1,32 @@
+"""Benchmarks, printed as ``name: value`` lines (see DESIGN.md's performance targets).
+
+Run by ``make bench`` on its own SQLite file: it loads the full-scale district first.
+"""
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from training.models import Organisation
+from training.seeding import SCALES, DistrictGenerator, district_figures
+
+
+class Command(BaseCommand):
+    help = "Run the benchmarks on a full-scale district and print name: value lines."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=1)
+
+    def handle(self, *args, seed: int, **options):
+        if Organisation.objects.exists():
+            raise CommandError("bench needs an empty database (make bench uses var/bench.sqlite3)")
+        started = time.monotonic()
+        counts = DistrictGenerator(SCALES["full"], seed).run()
+        self.emit("seed_full_seconds", round(time.monotonic() - started, 1))
+        self.emit("seed_full_attendance_rows", counts["attendance_rows"])
+        figures = district_figures(2025)
+        self.emit("members_reached_2025", figures["members_reached"])
+        self.emit("secretary_person_times_2025", figures["secretary_person_times"])
+
+    def emit(self, name: str, value) -> None:
+        self.stdout.write(f"{name}: {value}")
