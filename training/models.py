@@ -87,14 +87,6 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @staticmethod
-    def path_segment(pk: int) -> str:
-        return f"{pk:06d}/"
-
-    @property
-    def is_branch(self) -> bool:
-        return self.kind in self.BRANCH_KINDS
-
     def save(self, *args, **kwargs) -> None:
         creating = self.pk is None
         if creating:
@@ -104,6 +96,14 @@ class Organisation(models.Model):
             Organisation.objects.filter(pk=self.pk).update(path=self.path, depth=self.depth)
         else:
             super().save(*args, **kwargs)
+
+    @staticmethod
+    def path_segment(pk: int) -> str:
+        return f"{pk:06d}/"
+
+    @property
+    def is_branch(self) -> bool:
+        return self.kind in self.BRANCH_KINDS
 
     def _set_path(self) -> None:
         parent_path = self.parent.path if self.parent_id else ""
@@ -507,6 +507,11 @@ class Session(models.Model):
     def __str__(self) -> str:
         return self.display_title
 
+    def save(self, *args, **kwargs) -> None:
+        if self.course_id and not self.programme_id:
+            self.programme_id = self.course.programme_id
+        super().save(*args, **kwargs)
+
     @property
     def display_title(self) -> str:
         return self.title or self.course.title
@@ -514,11 +519,6 @@ class Session(models.Model):
     @property
     def hours(self) -> Decimal:
         return self.credited_hours if self.credited_hours is not None else self.course.credited_hours
-
-    def save(self, *args, **kwargs) -> None:
-        if self.course_id and not self.programme_id:
-            self.programme_id = self.course.programme_id
-        super().save(*args, **kwargs)
 
 
 class Enrolment(models.Model):
@@ -550,6 +550,12 @@ class Enrolment(models.Model):
 class AttendanceQuerySet(models.QuerySet):
     def attended(self) -> "AttendanceQuerySet":
         return self.filter(attended=True)
+
+    def report_year(self) -> int:
+        """This year, or the latest earlier year with attendance (early January, demo data)."""
+        this_year = timezone.localdate().year
+        latest = self.filter(year__lte=this_year).aggregate(latest=models.Max("year"))["latest"]
+        return latest or this_year
 
     def visible_to(self, user) -> "AttendanceQuerySet":
         return scoped(self, user, "branch__path")

@@ -154,7 +154,8 @@ class BulkWriter:
 
 
 def aware(day: date, hour: int, minute: int = 0) -> datetime:
-    return timezone.make_aware(datetime(day.year, day.month, day.day, hour, minute))
+    """A local (Asia/Shanghai) wall-clock time on ``day``."""
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=timezone.get_current_timezone())
 
 
 class DistrictGenerator:

@@ -1,10 +1,8 @@
 """Views for organisations, members and sessions. Thin: scope, query, render."""
 
-from datetime import datetime
-
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Sum
+from django.db.models import Case, Count, IntegerField, Q, Sum, When
 from django.db.models.functions import Substr
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -15,10 +13,11 @@ from jiangbei import access
 from .models import Attendance, Category, Member, Organisation, Session
 
 PAGE_SIZE = 50
-
-
-def _current_year() -> int:
-    return timezone.localdate().year
+# Secretary first, then deputies and committee members, then members.
+POSITION_ORDER = Case(
+    *(When(position=position, then=rank) for rank, position in enumerate(Member.Position.values)),
+    output_field=IntegerField(),
+)
 
 
 @login_required
@@ -71,7 +70,7 @@ def my_branch(request: HttpRequest) -> HttpResponse:
     branch = Organisation.objects.get(pk=scope.organisation_id) if scope.organisation_id else None
     if branch is None:
         return render(request, "no_role.html", status=403)
-    year = _current_year()
+    year = Attendance.objects.visible_to(request.user).report_year()
     members = (
         Member.objects.visible_to(request.user)
         .active()
@@ -79,7 +78,7 @@ def my_branch(request: HttpRequest) -> HttpResponse:
             hours=Sum("attendances__credited_hours", filter=Q(attendances__year=year)),
             attended_count=Count("attendances", filter=Q(attendances__year=year, attendances__attended=True)),
         )
-        .order_by("position", "member_number")
+        .order_by(POSITION_ORDER, "member_number")
     )
     sessions = Session.objects.visible_to(request.user).select_related("course", "venue")
     now = timezone.now()
@@ -107,10 +106,8 @@ def session_list(request: HttpRequest) -> HttpResponse:
     if kind in Session.Kind.values:
         sessions = sessions.filter(kind=kind)
     month = _parse_month(request.GET.get("month", ""))
-    if month:
-        start = timezone.make_aware(datetime(month[0], month[1], 1))
-        end = timezone.make_aware(datetime(month[0] + month[1] // 12, month[1] % 12 + 1, 1))
-        sessions = sessions.filter(starts_at__gte=start, starts_at__lt=end)
+    if month:  # year/month lookups are evaluated in the current time zone (Asia/Shanghai)
+        sessions = sessions.filter(starts_at__year=month[0], starts_at__month=month[1])
     page = Paginator(sessions.order_by("-starts_at"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -179,7 +176,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
 def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
     access.require_scope(request)
     member = access.get_object_for_user(Member.objects.select_related("branch"), request.user, pk=pk)
-    year = _current_year()
+    year = Attendance.objects.filter(member=member).report_year()
     attendances = (
         member.attendances.select_related("session__course")
         .order_by("-session__starts_at")

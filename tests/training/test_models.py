@@ -4,9 +4,18 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from tests import factories
-from training.models import Attendance, Category, Member, Organisation, PolicyRule, Session, mask_phone
+from training.models import (
+    Attendance,
+    Category,
+    Member,
+    Organisation,
+    PolicyRule,
+    Session,
+    mask_phone,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -112,3 +121,15 @@ def test_a_newer_policy_rule_takes_over_from_its_year():
     assert PolicyRule.value_for(PolicyRule.Key.ANNUAL_HOURS_MEMBER, 2027) == 40
     with pytest.raises(LookupError):
         PolicyRule.value_for(PolicyRule.Key.ANNUAL_HOURS_MEMBER, 2010)
+
+
+
+def test_report_year_is_the_latest_year_with_attendance(district):
+    this_year = timezone.localdate().year
+    Attendance.objects.all().delete()
+    assert Attendance.objects.report_year() == this_year
+    past = factories.session(district.root, starts_at=timezone.now().replace(year=2024, month=6, day=1))
+    future = factories.session(district.root, starts_at=timezone.now().replace(year=this_year + 1, month=6, day=1))
+    factories.attendance(past, district.member_a1)
+    factories.attendance(future, district.member_a1)
+    assert Attendance.objects.report_year() == 2024
