@@ -13,6 +13,7 @@ ROLES = [
     ("getang", "/sessions/", "培训场次"),
     ("secretary", "/branch/", "2025年度学时"),
     ("lecturer", "/lectures/", "宣讲"),
+    ("requester", "/lectures/", "宣讲"),
 ]
 
 
