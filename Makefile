@@ -4,8 +4,20 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
-PG_URL ?= postgres://postgres@127.0.0.1:5432/jiangbei
-REDIS_URL ?= redis://127.0.0.1:6379/0
+# The services tier reads these from the environment when set, else uses the local servers.
+SERVICES_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/jiangbei)
+SERVICES_BROKER_URL ?= $(or $(CELERY_BROKER_URL),redis://127.0.0.1:6379/0)
+SERVICES_ENV := DATABASE_URL=$(SERVICES_DATABASE_URL) CELERY_BROKER_URL=$(SERVICES_BROKER_URL)
+# Create the PostgreSQL database named in DATABASE_URL when it does not exist yet.
+define CREATE_DATABASE
+import os, psycopg, urllib.parse as up
+from psycopg import sql
+url = up.urlparse(os.environ["DATABASE_URL"]); name = url.path.lstrip("/")
+with psycopg.connect(url._replace(path="/postgres").geturl(), autocommit=True) as conn:
+    if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+endef
+export CREATE_DATABASE
 
 .PHONY: install run run-services test test-services test-all browser-deps migrations-check lint messages bench clean
 
@@ -33,14 +45,13 @@ run: $(STAMP)
 
 # PostgreSQL + Redis + a Celery worker and beat beside the web server.
 run-services: $(STAMP)
-	psql "$(PG_URL:/jiangbei=/postgres)" -tc "SELECT 1 FROM pg_database WHERE datname='jiangbei'" | grep -q 1 || \
-		psql "$(PG_URL:/jiangbei=/postgres)" -c "CREATE DATABASE jiangbei"
-	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) $(PY) manage.py migrate --noinput
-	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) $(PY) manage.py seed_jiangbei --scale demo --seed 1 --if-empty
-	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) $(VENV)/bin/celery -A jiangbei worker -Q default,rollups --loglevel=INFO & \
-	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) $(VENV)/bin/celery -A jiangbei beat --loglevel=INFO & \
-	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) $(PY) manage.py runserver 127.0.0.1:$(PORT); \
-	kill %1 %2 2>/dev/null || true
+	$(SERVICES_ENV) $(PY) -c "$$CREATE_DATABASE"
+	$(SERVICES_ENV) $(PY) manage.py migrate --noinput
+	$(SERVICES_ENV) $(PY) manage.py seed_jiangbei --scale demo --seed 1 --if-empty
+	trap 'kill 0' EXIT INT TERM; export $(SERVICES_ENV); \
+	$(VENV)/bin/celery -A jiangbei worker -Q default,rollups --loglevel=INFO & \
+	$(VENV)/bin/celery -A jiangbei beat --loglevel=INFO & \
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Browser tests drive the system Chromium; install it (and CJK fonts) when missing.
 browser-deps:
@@ -60,7 +71,7 @@ test: $(STAMP) browser-deps
 
 # The whole suite again on PostgreSQL + Redis, with a real Celery worker for @services tests.
 test-services: $(STAMP) browser-deps
-	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) $(PY) -m pytest -p no:cacheprovider
+	$(SERVICES_ENV) $(PY) -m pytest -p no:cacheprovider
 
 test-all: test test-services
 
