@@ -237,4 +237,5 @@ LOGGING = {
 
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "jiangbei.tasks.heartbeat", "schedule": 60.0},
+    "session-reminders": {"task": "training.tasks.queue_session_reminders", "schedule": 15 * 60.0},
 }

@@ -5,6 +5,7 @@
 """
 
 import secrets
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -404,9 +405,39 @@ class Course(models.Model):
         return self.title
 
 
+class SessionSeries(models.Model):
+    """Sessions created together by a recurrence rule (e.g. every Tuesday evening for six weeks)."""
+
+    title = models.CharField(_("title"), max_length=160)
+    rule = models.CharField(_("recurrence"), max_length=120, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("session series")
+        verbose_name_plural = _("session series")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class SessionQuerySet(models.QuerySet):
     def upcoming(self) -> "SessionQuerySet":
         return self.filter(starts_at__gte=timezone.now(), status=Session.Status.SCHEDULED)
+
+    def writable_by(self, user) -> "SessionQuerySet":
+        """Sessions the user may change: organised within their subtree (organisers only)."""
+        scope = scope_for(user)
+        if scope is None or scope.role not in ("organiser", "superuser"):
+            return self.none()
+        return self if scope.everything else self.filter(organiser__path__startswith=scope.path)
+
+    def in_period(self, starts: datetime, ends: datetime) -> "SessionQuerySet":
+        return self.filter(starts_at__lt=ends, ends_at__gt=starts)
 
     def visible_to(self, user) -> "SessionQuerySet":
         """Sessions organised in the user's subtree, or attended or enrolled by its members."""
@@ -443,6 +474,13 @@ class Session(models.Model):
         SCHEDULED = "scheduled", _("Scheduled")
         COMPLETED = "completed", _("Completed")
         CANCELLED = "cancelled", _("Cancelled")
+
+    class Audience(models.TextChoices):
+        EVERYONE = "everyone", _("All members")
+        SECRETARIES = "secretaries", _("Branch secretaries")
+        LEADING = "leading", _("Secretaries and committee members")
+        BACKBONE = "backbone", _("Backbone members")
+        NEW_MEMBERS = "new_members", _("New and probationary members")
 
     course = models.ForeignKey(Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="sessions")
     # Copied from the course when saved: reports group attendance by programme.
@@ -485,6 +523,15 @@ class Session(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.SCHEDULED)
     checkin_token = models.CharField(_("check-in token"), max_length=40, unique=True, default=new_checkin_token)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    audience = models.CharField(
+        _("audience"), max_length=16, choices=Audience.choices, default=Audience.EVERYONE
+    )
+    series = models.ForeignKey(
+        SessionSeries, verbose_name=_("series"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="sessions",
+    )
+    cancellation_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
+    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True, editable=False)
 
     objects = SessionQuerySet.as_manager()
 

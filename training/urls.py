@@ -1,12 +1,18 @@
 from django.urls import path
 
-from . import views
+from . import schedule_views, views
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("branch/", views.my_branch, name="my_branch"),
     path("sessions/", views.session_list, name="session_list"),
     path("sessions/<int:pk>/", views.session_detail, name="session_detail"),
+    path("sessions/calendar/", schedule_views.session_calendar, name="session_calendar"),
+    path("sessions/new/", schedule_views.session_create, name="session_create"),
+    path("sessions/series/new/", schedule_views.series_create, name="series_create"),
+    path("sessions/<int:pk>/edit/", schedule_views.session_edit, name="session_edit"),
+    path("sessions/<int:pk>/reschedule/", schedule_views.session_reschedule, name="session_reschedule"),
+    path("sessions/<int:pk>/cancel/", schedule_views.session_cancel, name="session_cancel"),
     path("members/", views.member_list, name="member_list"),
     path("members/<int:pk>/", views.member_detail, name="member_detail"),
     path("orgs/<int:pk>/", views.organisation_detail, name="organisation_detail"),
