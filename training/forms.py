@@ -12,7 +12,15 @@ from lectures.models import Lecturer
 from venues.models import Venue
 
 from . import scheduling
-from .models import Course, DeliveryMode, Organisation, Session
+from .models import (
+    Category,
+    Course,
+    DeliveryMode,
+    NewSectorSubtype,
+    Organisation,
+    Programme,
+    Session,
+)
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -163,3 +171,71 @@ class RescheduleForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+class ProgrammeForm(forms.ModelForm):
+    class Meta:
+        model = Programme
+        fields = ["name", "kind", "year", "organiser", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organiser"].queryset = Organisation.objects.visible_to(user).exclude(
+            kind__in=Organisation.BRANCH_KINDS
+        )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(Column("name", css_class="col-md-6"), Column("kind", css_class="col-md-3"),
+                Column("year", css_class="col-md-3")),
+            "organiser", "description", Submit("save", _("Save programme"), css_class="btn-danger w-auto px-4"),
+        )
+
+
+class CourseForm(forms.ModelForm):
+    target_categories = forms.MultipleChoiceField(
+        label=_("Target categories"), choices=Category.choices, required=False,
+        widget=forms.CheckboxSelectMultiple, help_text=_("None ticked means every category."),
+    )
+    target_subtypes = forms.MultipleChoiceField(
+        label=_("两企三新 subtypes"), choices=NewSectorSubtype.choices, required=False,
+        widget=forms.CheckboxSelectMultiple, help_text=_("Only for courses aimed at 两企三新; none ticked means all."),
+    )
+
+    class Meta:
+        model = Course
+        fields = ["title", "programme", "topics", "target_categories", "target_subtypes", "credited_hours", "mode",
+                  "lecturer", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope = scope_for(user)
+        programmes = Programme.objects.order_by("-year", "name")
+        if scope and not scope.everything:
+            programmes = programmes.filter(organiser__path__startswith=scope.path)
+        self.fields["programme"].queryset = programmes
+        self.fields["lecturer"].queryset = Lecturer.objects.filter(is_active=True).order_by("name")
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(Column("title", css_class="col-md-6"), Column("programme", css_class="col-md-6")),
+            "topics",
+            Row(Column("target_categories", css_class="col-md-6"), Column("target_subtypes", css_class="col-md-6")),
+            Row(Column("credited_hours", css_class="col-md-4"), Column("mode", css_class="col-md-4"),
+                Column("lecturer", css_class="col-md-4")),
+            "description", Submit("save", _("Save course"), css_class="btn-danger w-auto px-4"),
+        )
+
+    def clean_credited_hours(self):
+        hours = self.cleaned_data["credited_hours"]
+        if hours is not None and hours <= 0:
+            raise forms.ValidationError(_("Credited hours must be more than zero."))
+        return hours
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("target_subtypes") and Category.NEW_SECTOR not in (data.get("target_categories") or []):
+            self.add_error("target_subtypes", _("Subtypes only apply when the course is aimed at 两企三新."))
+        return data

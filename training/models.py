@@ -371,6 +371,15 @@ class DeliveryMode(models.TextChoices):
     BLENDED = "blended", _("Blended")
 
 
+class CourseQuerySet(models.QuerySet):
+    def writable_by(self, user) -> "CourseQuerySet":
+        """Courses of programmes organised within the organiser's subtree."""
+        scope = scope_for(user)
+        if scope is None or scope.role not in ("organiser", "superuser"):
+            return self.none()
+        return self if scope.everything else self.filter(programme__organiser__path__startswith=scope.path)
+
+
 class Course(models.Model):
     """A course in the catalogue, aimed at member categories, with credited hours (学时)."""
 
@@ -381,6 +390,10 @@ class Course(models.Model):
     topics = models.CharField(_("topics"), max_length=255, blank=True)
     target_categories = models.JSONField(
         _("target categories"), default=list, blank=True, help_text=_("Empty means every category.")
+    )
+    target_subtypes = models.JSONField(
+        _("两企三新 subtypes"), default=list, blank=True,
+        help_text=_("Only for courses aimed at 两企三新; empty means every subtype."),
     )
     credited_hours = models.DecimalField(
         _("credited hours"), max_digits=5, decimal_places=1, validators=[MinValueValidator(0)]
@@ -395,6 +408,8 @@ class Course(models.Model):
         related_name="courses",
     )
     description = models.TextField(_("description"), blank=True)
+
+    objects = CourseQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("course")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import schedule_views, views
+from . import course_views, schedule_views, views
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
@@ -13,6 +13,11 @@ urlpatterns = [
     path("sessions/<int:pk>/edit/", schedule_views.session_edit, name="session_edit"),
     path("sessions/<int:pk>/reschedule/", schedule_views.session_reschedule, name="session_reschedule"),
     path("sessions/<int:pk>/cancel/", schedule_views.session_cancel, name="session_cancel"),
+    path("courses/", course_views.course_list, name="course_list"),
+    path("courses/new/", course_views.course_create, name="course_create"),
+    path("courses/<int:pk>/edit/", course_views.course_edit, name="course_edit"),
+    path("courses/precision/", course_views.precision_view, name="precision_view"),
+    path("programmes/new/", course_views.programme_create, name="programme_create"),
     path("members/", views.member_list, name="member_list"),
     path("members/<int:pk>/", views.member_detail, name="member_detail"),
     path("orgs/<int:pk>/", views.organisation_detail, name="organisation_detail"),
