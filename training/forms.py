@@ -16,6 +16,7 @@ from .models import (
     Category,
     Course,
     DeliveryMode,
+    Member,
     NewSectorSubtype,
     Organisation,
     Programme,
@@ -239,3 +240,50 @@ class CourseForm(forms.ModelForm):
         if data.get("target_subtypes") and Category.NEW_SECTOR not in (data.get("target_categories") or []):
             self.add_error("target_subtypes", _("Subtypes only apply when the course is aimed at 两企三新."))
         return data
+
+
+class CohortForm(forms.Form):
+    """Choose a cohort; the preview count is shown before anything is enrolled."""
+
+    FLAG_CHOICES = [("backbone", _("Backbone members")), ("mobile", _("Mobile members (流动党员)")),
+                    ("elderly", _("Elderly or infirm"))]
+
+    categories = forms.MultipleChoiceField(label=_("Categories"), choices=Category.choices, required=False,
+                                           widget=forms.CheckboxSelectMultiple)
+    subtypes = forms.MultipleChoiceField(label=_("两企三新 subtypes"), choices=NewSectorSubtype.choices,
+                                         required=False, widget=forms.CheckboxSelectMultiple)
+    organisation = forms.ModelChoiceField(label=_("Within organisation"), queryset=Organisation.objects.none(),
+                                          required=False)
+    positions = forms.MultipleChoiceField(label=_("Positions"), choices=Member.Position.choices, required=False,
+                                          widget=forms.CheckboxSelectMultiple)
+    flags = forms.MultipleChoiceField(label=_("Only members who are"), choices=FLAG_CHOICES, required=False,
+                                      widget=forms.CheckboxSelectMultiple)
+    not_reached = forms.BooleanField(label=_("Not yet reached this year"), required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = Organisation.objects.visible_to(user).filter(depth__lte=3)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(Column("categories", css_class="col-md-4"), Column("subtypes", css_class="col-md-4"),
+                Column("positions", css_class="col-md-4")),
+            Row(Column("organisation", css_class="col-md-6"), Column("flags", css_class="col-md-3"),
+                Column("not_reached", css_class="col-md-3")),
+        )
+
+
+class QuotaForm(forms.Form):
+    """Places per street for a party-school class: one number per organisation, blank for none."""
+
+    def __init__(self, *args, organisations=(), current=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = current or {}
+        self.organisations = list(organisations)
+        for organisation in self.organisations:
+            self.fields[f"org_{organisation.pk}"] = forms.IntegerField(
+                label=organisation.name, min_value=1, required=False, initial=current.get(organisation.pk)
+            )
+
+    def places(self) -> dict[int, int | None]:
+        return {org.pk: self.cleaned_data.get(f"org_{org.pk}") for org in self.organisations}

@@ -609,6 +609,26 @@ class Enrolment(models.Model):
         return f"{self.member} → {self.session}"
 
 
+class SessionQuota(models.Model):
+    """Places in a session reserved for one organisation's subtree (e.g. each street sends N)."""
+
+    session = models.ForeignKey(Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="quotas")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="+"
+    )
+    places = models.PositiveIntegerField(_("places"))
+
+    class Meta:
+        verbose_name = _("quota")
+        verbose_name_plural = _("quotas")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "organisation"], name="quota_one_per_session_organisation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.places}"
+
+
 class AttendanceQuerySet(models.QuerySet):
     def attended(self) -> "AttendanceQuerySet":
         return self.filter(attended=True)

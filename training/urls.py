@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import course_views, schedule_views, views
+from . import course_views, enrolment_views, schedule_views, views
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
@@ -13,6 +13,13 @@ urlpatterns = [
     path("sessions/<int:pk>/edit/", schedule_views.session_edit, name="session_edit"),
     path("sessions/<int:pk>/reschedule/", schedule_views.session_reschedule, name="session_reschedule"),
     path("sessions/<int:pk>/cancel/", schedule_views.session_cancel, name="session_cancel"),
+    path("sessions/<int:pk>/enrol/", enrolment_views.session_enrol, name="session_enrol"),
+    path("sessions/<int:pk>/enrolments/", enrolment_views.session_enrolments, name="session_enrolments"),
+    path(
+        "sessions/<int:pk>/enrolments/<int:enrolment_pk>/withdraw/", enrolment_views.enrolment_withdraw,
+        name="enrolment_withdraw",
+    ),
+    path("sessions/<int:pk>/quotas/", enrolment_views.session_quotas, name="session_quotas"),
     path("courses/", course_views.course_list, name="course_list"),
     path("courses/new/", course_views.course_create, name="course_create"),
     path("courses/<int:pk>/edit/", course_views.course_edit, name="course_edit"),
