@@ -248,6 +248,26 @@ class Member(models.Model):
         return self.position in self.LEADING_POSITIONS
 
 
+class MemberTransfer(models.Model):
+    """A member's move between branches; attendance keeps the branch it was recorded under."""
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="transfers")
+    from_branch = models.ForeignKey(
+        Organisation, verbose_name=_("from branch"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_branch = models.ForeignKey(Organisation, verbose_name=_("to branch"), on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    source = models.CharField(_("source"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("member transfer")
+        verbose_name_plural = _("member transfers")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.from_branch_id} → {self.to_branch_id}"
+
+
 def mask_phone(phone: str) -> str:
     """138****1234: enough to recognise a number, not enough to dial it."""
     digits = phone.strip()

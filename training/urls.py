@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import course_views, enrolment_views, schedule_views, views
+from . import course_views, enrolment_views, import_views, schedule_views, views
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
@@ -25,6 +25,9 @@ urlpatterns = [
     path("courses/<int:pk>/edit/", course_views.course_edit, name="course_edit"),
     path("courses/precision/", course_views.precision_view, name="precision_view"),
     path("programmes/new/", course_views.programme_create, name="programme_create"),
+    path("members/import/", import_views.member_import_upload, name="member_import"),
+    path("members/import/template.xlsx", import_views.member_import_template, name="member_import_template"),
+    path("members/import/<str:token>/confirm/", import_views.member_import_confirm, name="member_import_confirm"),
     path("members/", views.member_list, name="member_list"),
     path("members/<int:pk>/", views.member_detail, name="member_detail"),
     path("orgs/<int:pk>/", views.organisation_detail, name="organisation_detail"),

@@ -199,7 +199,10 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "training/member_detail.html",
-        {"member": member, "attendances": attendances[:100], "totals": totals, "year": year},
+        {
+            "member": member, "attendances": attendances[:100], "totals": totals, "year": year,
+            "transfers": member.transfers.select_related("from_branch", "to_branch"),
+        },
     )
 
 
