@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 
 from jiangbei import access
 
-from . import enrolment
+from . import enrolment, signin
 from .forms import CohortForm, QuotaForm
-from .models import Enrolment, Member, Organisation, Session, SessionQuota
+from .models import AuditEntry, Enrolment, Member, Organisation, Session, SessionQuota
 from .schedule_views import _writable_session
 
 AUDIENCE_POSITIONS = {
@@ -129,3 +129,25 @@ def session_quotas(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Quotas saved."))
             return redirect("session_enrolments", session.pk)
     return render(request, "training/session_quotas.html", {"session": session, "form": form})
+
+
+@login_required
+def session_signin_sheet(request: HttpRequest, pk: int, fmt: str = "html") -> HttpResponse:
+    """签到表 for sessions where phones are not used: print it, or download it as xlsx."""
+    access.require_scope(request)
+    session = access.get_object_for_user(
+        Session.objects.select_related("course", "venue", "organiser"), request.user, pk=pk
+    )
+    members = signin.sheet_members(session, Member.objects.visible_to(request.user))
+    if fmt == "xlsx":
+        AuditEntry.objects.create(user=request.user, action=AuditEntry.Action.EXPORT,
+                                  target=f"sign-in sheet: session {session.pk}", detail=f"{len(members)} rows")
+        response = HttpResponse(
+            signin.workbook(session, members),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="signin-{session.pk}.xlsx"'
+        return response
+    return render(request, "training/signin_sheet.html", {
+        "session": session, "groups": signin.grouped(members), "total": len(members),
+    })

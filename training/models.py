@@ -649,6 +649,43 @@ class SessionQuota(models.Model):
         return f"{self.organisation}: {self.places}"
 
 
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class CalendarFeed(models.Model):
+    """An ICS feed behind an unguessable URL: sessions of one organisation (subtree), branch or venue."""
+
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_feed_token, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, null=True, blank=True,
+        related_name="calendar_feeds",
+    )
+    venue = models.ForeignKey(
+        "venues.Venue", verbose_name=_("venue"), on_delete=models.CASCADE, null=True, blank=True,
+        related_name="calendar_feeds",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(organisation__isnull=True, venue__isnull=False)
+                | Q(organisation__isnull=False, venue__isnull=True),
+                name="calendarfeed_one_subject",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.organisation or self.venue)
+
+
 class AttendanceQuerySet(models.QuerySet):
     def attended(self) -> "AttendanceQuerySet":
         return self.filter(attended=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import course_views, enrolment_views, import_views, schedule_views, views
+from . import course_views, enrolment_views, feed_views, import_views, schedule_views, views
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
@@ -19,12 +19,20 @@ urlpatterns = [
         "sessions/<int:pk>/enrolments/<int:enrolment_pk>/withdraw/", enrolment_views.enrolment_withdraw,
         name="enrolment_withdraw",
     ),
+    path("sessions/<int:pk>/signin/", enrolment_views.session_signin_sheet, name="session_signin_sheet"),
+    path(
+        "sessions/<int:pk>/signin.xlsx", enrolment_views.session_signin_sheet, {"fmt": "xlsx"},
+        name="session_signin_xlsx",
+    ),
     path("sessions/<int:pk>/quotas/", enrolment_views.session_quotas, name="session_quotas"),
     path("courses/", course_views.course_list, name="course_list"),
     path("courses/new/", course_views.course_create, name="course_create"),
     path("courses/<int:pk>/edit/", course_views.course_edit, name="course_edit"),
     path("courses/precision/", course_views.precision_view, name="precision_view"),
     path("programmes/new/", course_views.programme_create, name="programme_create"),
+    path("calendars/", feed_views.calendar_feeds, name="calendar_feeds"),
+    path("calendars/<int:pk>/revoke/", feed_views.calendar_feed_revoke, name="calendar_feed_revoke"),
+    path("calendars/<str:token>.ics", feed_views.calendar_feed, name="calendar_feed"),
     path("members/import/", import_views.member_import_upload, name="member_import"),
     path("members/import/template.xlsx", import_views.member_import_template, name="member_import_template"),
     path("members/import/<str:token>/confirm/", import_views.member_import_confirm, name="member_import_confirm"),
