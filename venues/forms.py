@@ -11,7 +11,7 @@ from jiangbei.access import scope_for
 from training.models import Course, Organisation
 
 from . import photos
-from .models import StudyRoute, StudyRouteStop, Venue
+from .models import StudyRoute, StudyRouteStop, Venue, district_wide
 
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
@@ -45,7 +45,7 @@ class VenueForm(forms.ModelForm):
         scope = scope_for(user)
         self.fields["street"].queryset = streets_for(user)
         # Only a district organiser may keep a venue outside any street.
-        self.fields["street"].required = not (scope and scope.everything)
+        self.fields["street"].required = not (scope and district_wide(scope))
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -95,7 +95,7 @@ class StudyRouteForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         scope = scope_for(user)
         self.fields["street"].queryset = streets_for(user)
-        self.fields["street"].required = not (scope and scope.everything)
+        self.fields["street"].required = not (scope and district_wide(scope))
 
 
 class StopForm(forms.ModelForm):

@@ -7,6 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from jiangbei.access import scope_for, scoped
 
 
+def district_wide(scope) -> bool:
+    """Superusers and organisers at the top of the tree (the district) manage every venue."""
+    return scope.everything or scope.path.count("/") <= 1
+
+
 class VenueQuerySet(models.QuerySet):
     def active(self) -> "VenueQuerySet":
         return self.filter(is_active=True)
@@ -20,7 +25,7 @@ class VenueQuerySet(models.QuerySet):
         scope = scope_for(user)
         if scope is None or scope.role not in ("organiser", "superuser"):
             return self.none()
-        return self if scope.everything else self.filter(street__path__startswith=scope.path)
+        return self if district_wide(scope) else self.filter(street__path__startswith=scope.path)
 
 
 class Venue(models.Model):
@@ -109,7 +114,7 @@ class StudyRouteQuerySet(models.QuerySet):
         scope = scope_for(user)
         if scope is None or scope.role not in ("organiser", "superuser"):
             return self.none()
-        return self if scope.everything else self.filter(street__path__startswith=scope.path)
+        return self if district_wide(scope) else self.filter(street__path__startswith=scope.path)
 
 
 class StudyRoute(models.Model):

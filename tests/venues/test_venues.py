@@ -178,3 +178,15 @@ def test_study_route_is_built_in_order_and_scheduled_as_one_outing(client_as, di
 def test_route_needs_a_stop(client_as, district):
     response = client_as("organiser").post(reverse("route_create"), route_data(district.street_a, [(None, "")]))
     assert response.status_code == 200 and not StudyRoute.objects.exists()
+
+
+def test_district_organiser_manages_venues_without_a_street(client, district, personas):
+    venue = Venue.objects.create(name="新区线上课堂", kind="online", subtype="online_platform")
+    district_organiser = factories.user("district_organiser", "organiser", district.root)
+    client.force_login(district_organiser)
+    assert client.get(reverse("venue_detail", args=[venue.pk])).context["can_edit"]
+    client.post(reverse("venue_retire", args=[venue.pk]))
+    venue.refresh_from_db()
+    assert not venue.is_active
+    client.force_login(personas["organiser"])
+    assert client.post(reverse("venue_retire", args=[venue.pk]), {"restore": "1"}).status_code == 403
