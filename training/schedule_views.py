@@ -75,18 +75,19 @@ def session_calendar(request: HttpRequest) -> HttpResponse:
     if only_training:  # branch organisational life is the secretaries' business, not the organisers'
         sessions = sessions.exclude(organiser__kind__in=Organisation.BRANCH_KINDS)
 
+    # One query: each session's rank within its day and the day's total, then keep the first few.
     local_day = TruncDate("starts_at", tzinfo=tz)
-    totals = dict(
-        sessions.annotate(day=local_day).values("day").annotate(n=Count("id")).values_list("day", "n")
-    )
     shown = list(
         sessions.annotate(
-            rank=Window(RowNumber(), partition_by=[local_day], order_by=[F("starts_at").asc(), F("pk").asc()])
+            day=local_day,
+            rank=Window(RowNumber(), partition_by=[local_day], order_by=[F("starts_at").asc(), F("pk").asc()]),
+            day_total=Window(Count("id"), partition_by=[local_day]),
         )
         .filter(rank__lte=PER_DAY[view])
         .select_related("course", "venue", "lecturer")
         .order_by("starts_at", "pk")
     )
+    totals = {session.day: session.day_total for session in shown}
     by_day: dict[date, list[Session]] = {}
     for session in shown:
         by_day.setdefault(timezone.localtime(session.starts_at).date(), []).append(session)
@@ -105,9 +106,10 @@ def session_calendar(request: HttpRequest) -> HttpResponse:
     return render(request, "training/session_calendar.html", {
         "view": view, "day": day, "weeks": weeks, "previous": previous, "following": following,
         "query": query.urlencode(), "filters": filters, "only_training": only_training,
-        "streets": streets, "venues": Venue.objects.active().order_by("name").only("pk", "name"),
-        "programmes": Programme.objects.order_by("-year", "name").only("pk", "name", "year"),
-        "lecturers": Lecturer.objects.filter(is_active=True).order_by("name").only("pk", "name"),
+        "streets": [(street.pk, street.name) for street in streets],
+        "venues": Venue.objects.active().order_by("name").values_list("pk", "name"),
+        "programmes": Programme.objects.order_by("-year", "name").values_list("pk", "name"),
+        "lecturers": Lecturer.objects.filter(is_active=True).order_by("name").values_list("pk", "name"),
         "can_schedule": scope.role in (access.ORGANISER, access.SUPERUSER),
         "total": sum(totals.values()),
     })
