@@ -8,8 +8,7 @@ from datetime import date, datetime, time, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Q, Window
-from django.db.models.functions import RowNumber, TruncDate
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -75,19 +74,18 @@ def session_calendar(request: HttpRequest) -> HttpResponse:
     if only_training:  # branch organisational life is the secretaries' business, not the organisers'
         sessions = sessions.exclude(organiser__kind__in=Organisation.BRANCH_KINDS)
 
-    # One query: each session's rank within its day and the day's total, then keep the first few.
-    local_day = TruncDate("starts_at", tzinfo=tz)
-    shown = list(
-        sessions.annotate(
-            day=local_day,
-            rank=Window(RowNumber(), partition_by=[local_day], order_by=[F("starts_at").asc(), F("pk").asc()]),
-            day_total=Window(Count("id"), partition_by=[local_day]),
-        )
-        .filter(rank__lte=PER_DAY[view])
-        .select_related("course", "venue", "lecturer")
-        .order_by("starts_at", "pk")
+    # Two queries whatever the data: the month's (id, start) pairs, bucketed by local day here
+    # (cheaper than a per-row time-zone conversion in SQL), then the few sessions shown per day.
+    totals: dict[date, int] = {}
+    chosen: list[int] = []
+    for pk, starts_at in sessions.order_by("starts_at", "pk").values_list("pk", "starts_at"):
+        local = starts_at.astimezone(tz).date()
+        totals[local] = totals.get(local, 0) + 1
+        if totals[local] <= PER_DAY[view]:
+            chosen.append(pk)
+    shown = Session.objects.filter(pk__in=chosen).select_related("course", "venue", "lecturer").order_by(
+        "starts_at", "pk"
     )
-    totals = {session.day: session.day_total for session in shown}
     by_day: dict[date, list[Session]] = {}
     for session in shown:
         by_day.setdefault(timezone.localtime(session.starts_at).date(), []).append(session)
