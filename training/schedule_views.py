@@ -70,7 +70,8 @@ def session_calendar(request: HttpRequest) -> HttpResponse:
     street = next((s for s in streets if s.pk == filters["street"]), None) if filters["street"] else None
     if street is not None:
         sessions = sessions.filter(Q(organiser__path__startswith=street.path) | Q(venue__street=street))
-    only_training = request.GET.get("all") != "1"
+    # Secretaries see their branch's own meetings by default; organisers and leaders, training.
+    only_training = request.GET.get("all") != "1" and scope.role != access.SECRETARY
     if only_training:  # branch organisational life is the secretaries' business, not the organisers'
         sessions = sessions.exclude(organiser__kind__in=Organisation.BRANCH_KINDS)
 

@@ -81,3 +81,12 @@ def test_query_count_is_constant_with_data_size(client_as, district, django_asse
         assert client.get(reverse("session_calendar"), MONTH).context["total"] == 83
     with django_assert_num_queries(len(small.captured_queries)):
         client.get(reverse("session_calendar"), {"view": "week", "date": "2030-03-05"})
+
+
+def test_secretary_sees_own_branch_meetings_by_default(client_as, district):
+    factories.session(district.branch_a1, title="甲一支委会", starts_at=datetime(2030, 3, 7, 19, tzinfo=TZ))
+    secretary = client_as("secretary_a1").get(reverse("session_calendar"), MONTH)
+    assert "甲一支委会" in secretary.content.decode()
+    organiser = client_as("organiser").get(reverse("session_calendar"), MONTH)
+    assert "甲一支委会" not in organiser.content.decode()
+    assert "甲一支委会" in client_as("organiser").get(reverse("session_calendar"), MONTH | {"all": "1"}).content.decode()
