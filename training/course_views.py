@@ -26,9 +26,7 @@ def _year(value: str) -> int:
 @login_required
 def course_list(request: HttpRequest) -> HttpResponse:
     scope = access.require_scope(request, access.ORGANISER, access.LEADER)
-    courses = Course.objects.select_related("programme", "lecturer").annotate(
-        session_count=Count("sessions", filter=~Q(sessions__status=Session.Status.CANCELLED))
-    )
+    courses = Course.objects.select_related("programme", "lecturer")
     query = request.GET.get("q", "").strip()
     if query:
         courses = courses.filter(Q(title__icontains=query) | Q(topics__icontains=query))
@@ -44,6 +42,14 @@ def course_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(courses.order_by("-programme__year", "programme__name", "title"), 50).get_page(
         request.GET.get("page")
     )
+    # Sessions per course, for this page only: one grouped query on the session table.
+    counts = dict(
+        Session.objects.filter(course__in=[course.pk for course in page.object_list])
+        .exclude(status=Session.Status.CANCELLED)
+        .values("course_id").annotate(n=Count("id")).values_list("course_id", "n")
+    )
+    for course in page.object_list:
+        course.session_count = counts.get(course.pk, 0)
     return render(request, "training/course_list.html", {
         "page": page, "query": query, "programme": programme, "category": category, "mode": mode,
         "programmes": Programme.objects.order_by("-year", "name"), "categories": Category.choices,

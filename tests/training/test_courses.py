@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.urls import reverse
 
+from training import services
 from training.models import Category, Course, DeliveryMode, Programme
 
 from .. import factories
@@ -52,12 +53,15 @@ def test_street_organiser_cannot_edit_another_streets_course(client_as, district
 
 def test_catalogue_filters_by_category(client_as, district):
     programme = factories.programme(district.street_a, year=2030)
-    make_course(programme, "机关专题", [Category.ORGAN])
+    organ = make_course(programme, "机关专题", [Category.ORGAN])
     make_course(programme, "社区专题", [Category.COMMUNITY])
     make_course(programme, "通用课", [])
+    factories.session(district.street_a, course=organ)
+    services.cancel_session(factories.session(district.street_a, course=organ))
     page = client_as("organiser").get(reverse("course_list"), {"category": "organ"}).context["page"]
-    titles = {c.title for c in page}
-    assert {"机关专题", "通用课"} <= titles and "社区专题" not in titles
+    titles = {c.title: c for c in page}
+    assert {"机关专题", "通用课"} <= set(titles) and "社区专题" not in titles
+    assert titles["机关专题"].session_count == 1 and titles["通用课"].session_count == 0
 
 
 def test_precision_view_flags_thin_categories(client_as, district):
