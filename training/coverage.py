@@ -9,8 +9,10 @@ A cell is keyed by (year, organisation, category, programme_key, channel, month)
 "" / 0 mean "all". Stored slices:
     headline   category × all programmes, channels, months     (reached, effective, totals)
     programme  category × programme                              (person-times, reached)
-    channel    category × channel                                (person-times, reached)
-    month      category × month                                  (person-times, reached)
+    channel    all categories × channel                          (person-times, reached)
+    month      all categories × month                            (person-times, reached)
+Three scans of the covering index: the register, the programme slice, and one pass per
+member (hours, and counts per channel and month).
 """
 
 from collections import defaultdict
@@ -21,6 +23,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from .bulk import BulkWriter
 from .models import Attendance, CoverageCell, Member, Organisation, PolicyRule, Programme
 
 ALL = ""
@@ -28,7 +31,11 @@ LEADER_TRAINING_KINDS = (Programme.Kind.SECRETARY_TRAINING, Programme.Kind.PARTY
 METRICS = (
     "members_total", "members_reached", "person_times", "effective_members", "exempt_members", "leaders_trained",
 )
-KEY_FIELDS = ("year", "organisation_id", "category", "programme_key", "channel", "month")
+CHANNELS = tuple(Attendance.Channel.values)
+MONTHS = tuple(range(1, 13))
+# Cell keys (category, programme_key, channel, month) of the per-member channel and month counts.
+SLICE_KEYS = tuple((ALL, 0, channel, 0) for channel in CHANNELS) + tuple((ALL, 0, ALL, month) for month in MONTHS)
+KEY_FIELDS = ("year", "organisation", "category", "programme_key", "channel", "month")
 
 
 def schedule_refresh(branch_ids: Iterable[int], years: Iterable[int]) -> None:
@@ -55,8 +62,7 @@ def refresh_coverage(year: int, branch_ids: Iterable[int] | None = None) -> int:
         _lock_year(year)
         branch_cells = _branch_cells(year, branch_list)
         if branch_list is None:
-            cells = _with_all_categories(_add_ancestors(branch_cells))
-            return _write(year, cells, CoverageCell.objects.filter(year=year))
+            return _replace_year(year, _with_all_categories(_add_ancestors(branch_cells)))
         mine = CoverageCell.objects.filter(year=year, organisation_id__in=branch_list)
         written = _write(year, _with_all_categories(branch_cells), mine)
         ancestors = _ancestor_ids(branch_list)
@@ -74,11 +80,19 @@ def _lock_year(year: int) -> None:
     # SQLite: the transaction is IMMEDIATE, which already serialises writers.
 
 
-def _cell() -> dict[str, int]:
-    return dict.fromkeys(METRICS, 0)
+TOTAL, REACHED, PERSON_TIMES, EFFECTIVE, EXEMPT, TRAINED = range(len(METRICS))
 
 
-def _branch_cells(year: int, branch_ids: list[int] | None) -> dict[tuple, dict[str, int]]:
+def _cell() -> list[int]:
+    return [0] * len(METRICS)
+
+
+def _add(target: list[int], values: list[int]) -> None:
+    for index, value in enumerate(values):
+        target[index] += value
+
+
+def _branch_cells(year: int, branch_ids: list[int] | None) -> dict[tuple, list[int]]:
     """{(branch_id, category, programme_key, channel, month): metrics} for the branches."""
     rows = Attendance.objects.filter(year=year)
     members = Member.objects.active()
@@ -86,52 +100,54 @@ def _branch_cells(year: int, branch_ids: list[int] | None) -> dict[tuple, dict[s
         rows = rows.filter(branch_id__in=branch_ids)
         members = members.filter(branch_id__in=branch_ids)
     attended = rows.filter(attended=True)
-    cells: dict[tuple, dict[str, int]] = defaultdict(_cell)
+    cells: dict[tuple, list[int]] = defaultdict(_cell)
 
     # Register: active and exempt members per branch and category.
     for branch_id, category, total, exempt in members.values_list("branch_id", "category").annotate(
         total=Count("id"), exempt=Count("id", filter=Q(is_elderly=True))
     ).order_by():
         cell = cells[(branch_id, category, 0, ALL, 0)]
-        cell["members_total"] += total
-        cell["exempt_members"] += exempt
+        cell[TOTAL] += total
+        cell[EXEMPT] += exempt
 
-    # Slices where one member may appear in several cells: grouped distinct counts.
-    for dimension, key_of in (
-        ("programme_id", lambda value: (value, ALL, 0)),
-        ("channel", lambda value: (0, value, 0)),
-        ("month", lambda value: (0, ALL, value)),
-    ):
-        grouped = attended.values_list("branch_id", "category", dimension).annotate(
-            person_times=Count("id"), reached=Count("member_id", distinct=True)
-        ).order_by()
-        for branch_id, category, value, person_times, reached in grouped:
-            cell = cells[(branch_id, category, *key_of(value))]
-            cell["person_times"] = person_times
-            cell["members_reached"] = reached
+    # Programme slice: a member may attend several programmes, so distinct counts per cell.
+    for branch_id, category, programme_id, person_times, reached in attended.values_list(
+        "branch_id", "category", "programme_id"
+    ).annotate(person_times=Count("id"), reached=Count("member_id", distinct=True)).order_by():
+        cell = cells[(branch_id, category, programme_id, ALL, 0)]
+        cell[PERSON_TIMES] = person_times
+        cell[REACHED] = reached
 
-    # Headline: per-member hours decide reach and effective coverage.
+    # One pass per member: hours (effective coverage), and counts per channel and month,
+    # from which reach and person-times per channel and month follow without more scans.
     targets = _hour_targets(year)
-    profile = dict(
-        (pk, (position, elderly))
+    profile = {
+        pk: (position in Member.LEADING_POSITIONS, elderly)
         for pk, position, elderly in members.values_list("pk", "position", "is_elderly").order_by()
-    )
+    }
+    per_channel = {f"channel_{channel}": Count("id", filter=Q(channel=channel)) for channel in CHANNELS}
+    per_month = {f"month_{month}": Count("id", filter=Q(month=month)) for month in MONTHS}
     per_member = attended.values_list("branch_id", "category", "member_id").annotate(
-        hours=Sum("credited_hours"), times=Count("id")
+        hours=Sum("credited_hours"), times=Count("id"), **per_channel, **per_month
     ).order_by()
-    for branch_id, category, member_id, hours, times in per_member:
+    for branch_id, category, member_id, hours, times, *counts in per_member:
         cell = cells[(branch_id, category, 0, ALL, 0)]
-        cell["members_reached"] += 1
-        cell["person_times"] += times
-        position, elderly = profile.get(member_id, (Member.Position.MEMBER, False))
-        if not elderly and member_id in profile and (hours or 0) >= targets[position in Member.LEADING_POSITIONS]:
-            cell["effective_members"] += 1
+        cell[REACHED] += 1
+        cell[PERSON_TIMES] += times
+        leading, elderly = profile.get(member_id, (False, True))  # not active: never "effective"
+        if not elderly and (hours or 0) >= targets[leading]:
+            cell[EFFECTIVE] += 1
+        for key, count in zip(SLICE_KEYS, counts, strict=True):
+            if count:
+                slice_cell = cells[(branch_id, *key)]
+                slice_cell[PERSON_TIMES] += count
+                slice_cell[REACHED] += 1
 
     trained = attended.filter(
         programme__kind__in=LEADER_TRAINING_KINDS, member__position__in=Member.LEADING_POSITIONS
     ).values_list("branch_id", "category").annotate(trained=Count("member_id", distinct=True)).order_by()
     for branch_id, category, count in trained:
-        cells[(branch_id, category, 0, ALL, 0)]["leaders_trained"] = count
+        cells[(branch_id, category, 0, ALL, 0)][TRAINED] = count
     return cells
 
 
@@ -143,29 +159,33 @@ def _hour_targets(year: int) -> dict[bool, Decimal]:
     }
 
 
-def _with_all_categories(cells: dict[tuple, dict[str, int]]) -> dict[tuple, dict[str, int]]:
+def _with_all_categories(cells: dict[tuple, list[int]]) -> dict[tuple, list[int]]:
     """Add the category="" cells: sums over categories (categories partition members)."""
-    result: dict[tuple, dict[str, int]] = defaultdict(_cell)
+    result: dict[tuple, list[int]] = defaultdict(_cell)
     for (org, category, programme, channel, month), metrics in cells.items():
-        for key in ((org, category, programme, channel, month), (org, ALL, programme, channel, month)):
-            target = result[key]
-            for name, value in metrics.items():
-                target[name] += value
+        _add(result[(org, ALL, programme, channel, month)], metrics)
+        if category != ALL:
+            _add(result[(org, category, programme, channel, month)], metrics)
     return result
 
 
-def _add_ancestors(branch_cells: dict[tuple, dict[str, int]]) -> dict[tuple, dict[str, int]]:
+def _add_ancestors(branch_cells: dict[tuple, list[int]]) -> dict[tuple, list[int]]:
     """Branch cells plus every organisation above them, as sums (full refresh).
 
-    A branch's path ends with its own segment, so the branch itself is included.
+    Summed one level at a time, deepest first, so each cell is added once to its parent.
     """
-    paths = dict(Organisation.objects.values_list("pk", "path"))
-    result: dict[tuple, dict[str, int]] = defaultdict(_cell)
-    for (branch_id, *rest), metrics in branch_cells.items():
-        for segment in paths[branch_id].split("/")[:-1]:
-            target = result[(int(segment), *rest)]
-            for name, value in metrics.items():
-                target[name] += value
+    parents = dict(Organisation.objects.values_list("pk", "parent_id"))
+    depths = dict(Organisation.objects.values_list("pk", "depth"))
+    by_depth: dict[int, dict[tuple, list[int]]] = defaultdict(lambda: defaultdict(_cell))
+    for key, metrics in branch_cells.items():
+        _add(by_depth[depths[key[0]]][key], metrics)
+    result: dict[tuple, list[int]] = {}
+    for depth in range(max(by_depth, default=0), -1, -1):
+        for (org, *rest), metrics in by_depth[depth].items():
+            result[(org, *rest)] = metrics
+            parent = parents[org]
+            if parent is not None:
+                _add(by_depth[depth - 1][(parent, *rest)], metrics)
     return result
 
 
@@ -174,33 +194,44 @@ def _ancestor_ids(branch_ids: list[int]) -> list[int]:
     return sorted({int(segment) for path in paths for segment in path.split("/")[:-1]} - set(branch_ids))
 
 
-def _sum_branch_cells(year: int, organisation_ids: list[int]) -> dict[tuple, dict[str, int]]:
+def _sum_branch_cells(year: int, organisation_ids: list[int]) -> dict[tuple, list[int]]:
     """Cells of ``organisation_ids`` as sums of the stored branch cells below each (incremental)."""
-    result: dict[tuple, dict[str, int]] = {}
+    result: dict[tuple, list[int]] = {}
     for organisation in Organisation.objects.filter(pk__in=organisation_ids):
         below = CoverageCell.objects.filter(
             year=year,
             organisation__path__startswith=organisation.path,
             organisation__kind__in=Organisation.BRANCH_KINDS,
-        ).exclude(category=ALL)
+        ).exclude(category=ALL, channel=ALL, month=0)  # the derived all-category sums
         sums = below.values_list("category", "programme_key", "channel", "month").annotate(
             **{name: Sum(name) for name in METRICS}
         ).order_by()
         for category, programme, channel, month, *values in sums:
-            result[(organisation.pk, category, programme, channel, month)] = dict(zip(METRICS, values, strict=True))
+            result[(organisation.pk, category, programme, channel, month)] = list(values)
     return _with_all_categories(result)
 
 
 # --- writing -------------------------------------------------------------------------------
 
 
-def _write(year: int, cells: dict[tuple, dict[str, int]], stale) -> int:
+def _replace_year(year: int, cells: dict[tuple, list[int]]) -> int:
+    """Full refresh: replace the year's cells with a plain bulk insert (COPY on PostgreSQL)."""
+    CoverageCell.objects.filter(year=year).delete()
+    computed_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    writer = BulkWriter(CoverageCell, [*KEY_FIELDS, *METRICS, "computed_at"])
+    for (org, category, programme, channel, month), metrics in cells.items():
+        writer.add((year, org, category, programme, channel, month, *metrics, computed_at))
+    writer.flush()
+    return writer.count
+
+
+def _write(year: int, cells: dict[tuple, list[int]], stale) -> int:
     """Upsert ``cells``; delete the cells in ``stale`` that this run did not produce."""
     now = timezone.now()
     rows = [
         CoverageCell(
             year=year, organisation_id=org, category=category, programme_key=programme or 0,
-            channel=channel, month=month, computed_at=now, **metrics,
+            channel=channel, month=month, computed_at=now, **dict(zip(METRICS, metrics, strict=True)),
         )
         for (org, category, programme, channel, month), metrics in cells.items()
     ]

@@ -637,7 +637,10 @@ class Attendance(models.Model):
             models.Index(fields=["member", "year"], name="attendance_member_year"),
             # Covering index for the coverage roll-up: it never has to touch the table.
             models.Index(
-                fields=["year", "branch", "category", "programme", "attended", "member", "channel", "month"],
+                fields=[
+                    "year", "branch", "category", "programme", "attended", "member", "channel", "month",
+                    "credited_hours",
+                ],
                 name="attendance_report_cover",
             ),
             models.Index(
