@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -237,4 +238,5 @@ LOGGING = {
 
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "jiangbei.tasks.heartbeat", "schedule": 60.0},
+    "coverage-nightly": {"task": "training.tasks.nightly_coverage", "schedule": crontab(hour=2, minute=30)},
 }

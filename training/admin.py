@@ -5,6 +5,8 @@ from .models import (
     AuditEntry,
     Course,
     CoverageCell,
+    CoverageRefreshRequest,
+    CoverageRun,
     Enrolment,
     Member,
     Organisation,
@@ -104,3 +106,19 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_filter = ["action"]
     search_fields = ["target", "detail", "user__username"]
     readonly_fields = ["user", "action", "target", "detail", "at"]
+
+
+@admin.register(CoverageRefreshRequest)
+class CoverageRefreshRequestAdmin(admin.ModelAdmin):
+    list_display = ["year", "branch", "requested_at"]
+    list_filter = ["year"]
+    search_fields = ["branch__name"]
+    raw_id_fields = ["branch"]
+
+
+@admin.register(CoverageRun)
+class CoverageRunAdmin(admin.ModelAdmin):
+    list_display = ["year", "status", "requested_by", "created_at", "started_at", "finished_at", "cells"]
+    list_filter = ["status", "year"]
+    search_fields = ["requested_by__username"]
+    readonly_fields = ["started_at", "finished_at", "cells"]

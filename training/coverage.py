@@ -17,6 +17,7 @@ member (hours, and counts per channel and month).
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -24,7 +25,16 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from .bulk import BulkWriter
-from .models import Attendance, CoverageCell, Member, Organisation, PolicyRule, Programme
+from .models import (
+    Attendance,
+    CoverageCell,
+    CoverageRefreshRequest,
+    CoverageRun,
+    Member,
+    Organisation,
+    PolicyRule,
+    Programme,
+)
 
 ALL = ""
 LEADER_TRAINING_KINDS = (Programme.Kind.SECRETARY_TRAINING, Programme.Kind.PARTY_SCHOOL)
@@ -38,16 +48,62 @@ SLICE_KEYS = tuple((ALL, 0, channel, 0) for channel in CHANNELS) + tuple((ALL, 0
 KEY_FIELDS = ("year", "organisation", "category", "programme_key", "channel", "month")
 
 
+DEBOUNCE_SECONDS = 10
+STALE_REQUEST = timedelta(minutes=5)
+
+
 def schedule_refresh(branch_ids: Iterable[int], years: Iterable[int]) -> None:
-    """After the current transaction commits, refresh the roll-up for these branches.
+    """Ask for the roll-up of these branches to be refreshed after this transaction commits.
 
-    Call it from every attendance write path, inside the write's transaction.
+    Call it from every attendance write path, inside the write's transaction. Requests are
+    rows in ``CoverageRefreshRequest``: while one is pending for a branch, further writes
+    add nothing, so a burst of writes leads to one refresh ``DEBOUNCE_SECONDS`` later. A
+    request older than ``STALE_REQUEST`` (its task lost) is sent again.
     """
-    from .tasks import refresh_coverage_task
+    from .tasks import refresh_pending_coverage_task
 
-    branch_list = sorted(set(branch_ids))
-    for year in sorted(set(years)):
-        transaction.on_commit(lambda year=year: refresh_coverage_task.delay(year, branch_list))
+    wanted = {(year, branch_id) for year in set(years) for branch_id in set(branch_ids)}
+    if not wanted:
+        return
+    pending = CoverageRefreshRequest.objects.filter(
+        year__in={year for year, _branch in wanted},
+        branch_id__in={branch for _year, branch in wanted},
+        requested_at__gte=timezone.now() - STALE_REQUEST,
+    )
+    missing = wanted - set(pending.values_list("year", "branch_id"))
+    if not missing:
+        return
+    now = timezone.now()
+    for year, branch_id in missing:
+        CoverageRefreshRequest.objects.update_or_create(year=year, branch_id=branch_id, defaults={"requested_at": now})
+    transaction.on_commit(lambda: refresh_pending_coverage_task.apply_async(countdown=DEBOUNCE_SECONDS))
+
+
+def refresh_pending() -> int:
+    """Refresh every branch with a pending request (the debounced incremental path)."""
+    with transaction.atomic():
+        requests = CoverageRefreshRequest.objects.select_for_update(skip_locked=True)
+        due = list(requests.values_list("pk", "year", "branch_id"))
+        CoverageRefreshRequest.objects.filter(pk__in=[pk for pk, _year, _branch in due]).delete()
+    by_year: dict[int, list[int]] = defaultdict(list)
+    for _pk, year, branch_id in due:
+        by_year[year].append(branch_id)
+    return sum(refresh_coverage(year, branch_ids=branches) for year, branches in sorted(by_year.items()))
+
+
+def run_full_refresh(run: CoverageRun) -> CoverageRun:
+    """A recorded full recomputation (nightly, or asked for on the dashboard)."""
+    CoverageRun.objects.filter(pk=run.pk).update(status=CoverageRun.Status.RUNNING, started_at=timezone.now())
+    try:
+        cells = refresh_coverage(run.year)
+    except Exception:
+        CoverageRun.objects.filter(pk=run.pk).update(status=CoverageRun.Status.FAILED, finished_at=timezone.now())
+        raise
+    CoverageRun.objects.filter(pk=run.pk).update(
+        status=CoverageRun.Status.DONE, finished_at=timezone.now(), cells=cells
+    )
+    run.refresh_from_db()
+    return run
 
 
 def refresh_coverage(year: int, branch_ids: Iterable[int] | None = None) -> int:

@@ -1,6 +1,7 @@
 """The roll-up equals a direct computation over raw attendance (the differential test)."""
 
 import random
+
 import pytest
 from django.db.models import Count, Sum
 
