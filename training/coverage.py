@@ -119,11 +119,10 @@ def refresh_coverage(year: int, branch_ids: Iterable[int] | None = None) -> int:
         branch_cells = _branch_cells(year, branch_list)
         if branch_list is None:
             return _replace_year(year, _with_all_categories(_add_ancestors(branch_cells)))
-        mine = CoverageCell.objects.filter(year=year, organisation_id__in=branch_list)
-        written = _write(year, _with_all_categories(branch_cells), mine)
-        ancestors = _ancestor_ids(branch_list)
-        above = CoverageCell.objects.filter(year=year, organisation_id__in=ancestors)
-        return written + _write(year, _sum_branch_cells(year, ancestors), above)
+        new = _with_all_categories(branch_cells)
+        old = _stored_cells(year, branch_list)
+        written = _write(year, new, CoverageCell.objects.filter(year=year, organisation_id__in=branch_list))
+        return written + _apply_to_ancestors(year, branch_list, _difference(new, old))
 
 
 # --- computing -----------------------------------------------------------------------------
@@ -245,26 +244,54 @@ def _add_ancestors(branch_cells: dict[tuple, list[int]]) -> dict[tuple, list[int
     return result
 
 
-def _ancestor_ids(branch_ids: list[int]) -> list[int]:
-    paths = Organisation.objects.filter(pk__in=branch_ids).values_list("path", flat=True)
-    return sorted({int(segment) for path in paths for segment in path.split("/")[:-1]} - set(branch_ids))
+def _stored_cells(year: int, organisation_ids: list[int]) -> dict[tuple, list[int]]:
+    rows = CoverageCell.objects.filter(year=year, organisation_id__in=organisation_ids).values_list(
+        "organisation_id", *KEY_FIELDS[2:], *METRICS
+    )
+    return {tuple(row[:5]): list(row[5:]) for row in rows}
 
 
-def _sum_branch_cells(year: int, organisation_ids: list[int]) -> dict[tuple, list[int]]:
-    """Cells of ``organisation_ids`` as sums of the stored branch cells below each (incremental)."""
-    result: dict[tuple, list[int]] = {}
-    for organisation in Organisation.objects.filter(pk__in=organisation_ids):
-        below = CoverageCell.objects.filter(
-            year=year,
-            organisation__path__startswith=organisation.path,
-            organisation__kind__in=Organisation.BRANCH_KINDS,
-        ).exclude(category=ALL, channel=ALL, month=0)  # the derived all-category sums
-        sums = below.values_list("category", "programme_key", "channel", "month").annotate(
-            **{name: Sum(name) for name in METRICS}
-        ).order_by()
-        for category, programme, channel, month, *values in sums:
-            result[(organisation.pk, category, programme, channel, month)] = list(values)
-    return _with_all_categories(result)
+def _difference(new: dict[tuple, list[int]], old: dict[tuple, list[int]]) -> dict[tuple, list[int]]:
+    """new − old, key by key (a key missing on one side counts as zeros)."""
+    zero = _cell()
+    delta = {}
+    for key in new.keys() | old.keys():
+        change = [a - b for a, b in zip(new.get(key, zero), old.get(key, zero), strict=True)]
+        if any(change):
+            delta[key] = change
+    return delta
+
+
+def _apply_to_ancestors(year: int, branch_ids: list[int], delta: dict[tuple, list[int]]) -> int:
+    """Incremental path: every organisation above the branches moves by the branches' change.
+
+    Ancestor cells are sums of branch cells, so adding the difference keeps them exact;
+    the nightly full recompute rebuilds everything from scratch regardless.
+    """
+    paths = dict(Organisation.objects.filter(pk__in=branch_ids).values_list("pk", "path"))
+    moved: dict[tuple, list[int]] = defaultdict(_cell)
+    for (branch_id, *rest), change in delta.items():
+        for segment in paths[branch_id].split("/")[:-2]:  # every ancestor, not the branch itself
+            _add(moved[(int(segment), *rest)], change)
+    if not moved:
+        return 0
+    current = _stored_cells(year, sorted({key[0] for key in moved}))
+    updated = {}
+    for key, change in moved.items():
+        updated[key] = [a + b for a, b in zip(current.get(key, _cell()), change, strict=True)]
+    emptied = [key for key, metrics in updated.items() if not any(metrics)]
+    for key in emptied:
+        del updated[key]
+    if emptied:
+        _delete_cells(year, emptied)
+    return _write(year, updated, CoverageCell.objects.none())
+
+
+def _delete_cells(year: int, keys: list[tuple]) -> None:
+    condition = Q()
+    for org, category, programme, channel, month in keys:
+        condition |= Q(organisation_id=org, category=category, programme_key=programme, channel=channel, month=month)
+    CoverageCell.objects.filter(condition, year=year).delete()
 
 
 # --- writing -------------------------------------------------------------------------------

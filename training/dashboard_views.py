@@ -65,7 +65,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "report": report,
             "chart": chart,
             "summary": reports.annual_summary(report),
-            "years": reports.available_years(),
+            "years": reports.available_years(report.year),
             "programmes": Programme.objects.filter(year=report.year).order_by("kind", "name"),
             "categories": Category.choices,
             "ancestors": report.organisation.ancestors() if report.organisation.depth else [],

@@ -14,6 +14,7 @@ from xml.sax.saxutils import escape
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from .coverage import METRICS
 from .models import Attendance, Category, CoverageCell, Organisation, Programme
 
 # Channel groups shown on the headline cards.
@@ -32,9 +33,12 @@ class Figures:
     leaders_trained: int = 0
 
     @classmethod
-    def of(cls, cell: CoverageCell | None) -> "Figures":
+    def of(cls, cell: CoverageCell | tuple | None) -> "Figures":
+        """From a cell, or from a tuple of the metrics in ``METRICS`` order."""
         if cell is None:
             return cls()
+        if isinstance(cell, tuple):
+            return cls(*cell)
         return cls(
             cell.members_total, cell.members_reached, cell.person_times, cell.effective_members,
             cell.exempt_members, cell.leaders_trained,
@@ -100,31 +104,37 @@ class CoverageReport:
         }
 
 
-def available_years() -> list[int]:
-    years = set(CoverageCell.objects.values_list("year", flat=True).distinct())
-    return sorted(years | {Attendance.objects.report_year()}, reverse=True)
+def available_years(current: int) -> list[int]:
+    """Years that have programmes (a small table), and the year on show."""
+    years = set(Programme.objects.values_list("year", flat=True).distinct())
+    return sorted(years | {current}, reverse=True)
 
 
 def coverage_report(year: int, organisation: Organisation, category: str = "", programme: Programme | None = None) -> CoverageReport:
     """Everything the dashboard shows for one organisation, from two roll-up queries."""
     programme_key = programme.pk if programme else 0
-    own = list(CoverageCell.objects.filter(year=year, organisation=organisation))
-    children = (
-        CoverageCell.objects.filter(
-            year=year, organisation__parent=organisation, category=category, programme_key=programme_key,
-            channel="", month=0,
-        )
-        .select_related("organisation")
-        .order_by("organisation__path")
+    own = CoverageCell.objects.filter(year=year, organisation=organisation).values_list(
+        "category", "programme_key", "channel", "month", "computed_at", *METRICS
     )
+    child_organisations = {org.pk: org for org in organisation.children.order_by("path")}
+    child_cells = {
+        cell.organisation_id: cell
+        for cell in CoverageCell.objects.filter(
+            year=year, organisation_id__in=list(child_organisations), category=category,
+            programme_key=programme_key, channel="", month=0,
+        )
+    }
     programmes = {p.pk: p for p in Programme.objects.filter(year=year).order_by("kind", "name")}
-    cell = {(c.category, c.programme_key, c.channel, c.month): c for c in own}
+    cell, computed_at = {}, None
+    for category_key, programme_value, channel, month, at, *metrics in own:
+        cell[(category_key, programme_value, channel, month)] = tuple(metrics)
+        computed_at = max(computed_at, at) if computed_at else at
 
     headline = Figures.of(cell.get((category, programme_key, "", 0)))
     if programme is not None:  # programme cells carry no register figures: take them from the headline
         scope_cell = Figures.of(cell.get((category, 0, "", 0)))
         headline.members_total, headline.exempt_members = scope_cell.members_total, scope_cell.exempt_members
-    channels = {c.channel: Figures.of(c) for c in own if c.channel and c.category == ""}
+    channels = {key[2]: Figures.of(metrics) for key, metrics in cell.items() if key[2] and key[0] == ""}
     labels = dict(Attendance.Channel.choices)
     secretary_ids = [pk for pk, p in programmes.items() if p.kind == Programme.Kind.SECRETARY_TRAINING]
     return CoverageReport(
@@ -143,8 +153,8 @@ def coverage_report(year: int, organisation: Organisation, category: str = "", p
         ],
         by_channel=[(code, str(labels[code]), channels.get(code, Figures())) for code in Attendance.Channel.values],
         by_month=[(month, Figures.of(cell.get(("", 0, "", month)))) for month in range(1, 13)],
-        children=[(c.organisation, Figures.of(c)) for c in children],
-        computed_at=max((c.computed_at for c in own), default=None),
+        children=[(org, Figures.of(child_cells[pk])) for pk, org in child_organisations.items() if pk in child_cells],
+        computed_at=computed_at,
         secretary_person_times=sum(Figures.of(cell.get(("", pk, "", 0))).person_times for pk in secretary_ids),
         channel_groups={
             "offline": sum(channels.get(c, Figures()).person_times for c in OFFLINE),
