@@ -17,9 +17,17 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from training.models import Attendance, Course, DeliveryMode, Member, Organisation, Programme, Session
+from training.models import (
+    Attendance,
+    Course,
+    DeliveryMode,
+    Member,
+    Organisation,
+    Programme,
+    Session,
+)
 
-from .models import Lecture, Lecturer, LecturePhoto, LectureRequest, RequestEvent
+from .models import Lecture, LecturePhoto, Lecturer, LectureRequest, RequestEvent
 
 S = LectureRequest.State
 
