@@ -20,7 +20,9 @@ DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="
 def _helper(label) -> FormHelper:
     helper = FormHelper()
     helper.form_tag = False
-    helper.add_input(Submit("submit", label))
+    submit = Submit("submit", label)
+    submit.field_classes = "btn btn-danger"
+    helper.add_input(submit)
     return helper
 
 
@@ -58,6 +60,9 @@ class LectureRequestForm(forms.ModelForm):
             self.fields["requester"] = forms.ModelChoiceField(requesters, label=_("requesting organisation"))
             self.order_fields(["requester"])
         self.fields["expected_audience"].min_value = 0
+        self.fields["requester_kind"].initial = LectureRequest.RequesterKind.COMMUNITY
+        self.fields["topic"].widget.attrs["list"] = "topic-menu"
+        self.fields["topic"].help_text = _("Choose from the menu of topics our lecturers give, or type your own.")
         self.helper = _helper(_("Order the lecture"))
 
     def clean_preferred_start(self):
@@ -72,6 +77,14 @@ class LectureRequestForm(forms.ModelForm):
         if start and end and end <= start:
             self.add_error("preferred_end", _("The end must be after the start."))
         return cleaned
+
+
+def topic_menu() -> list[str]:
+    """The topics the active lecturers give: the menu a requester orders from."""
+    topics = set()
+    for text in Lecturer.objects.filter(is_active=True).values_list("topics", flat=True):
+        topics.update(services.words(text))
+    return sorted(topics)
 
 
 class DispatchForm(forms.Form):

@@ -113,18 +113,18 @@ class Suggestion:
     dialect_match: bool
 
 
-def _words(text: str) -> list[str]:
+def words(text: str) -> list[str]:
     for separator in "、，,;；/":
         text = text.replace(separator, " ")
     return [word for word in text.split() if word]
 
 
 def topic_matches(lecturer: Lecturer, topic: str) -> bool:
-    return any(word in topic or topic in word for word in _words(lecturer.topics)) if topic else False
+    return any(word in topic or topic in word for word in words(lecturer.topics)) if topic else False
 
 
 def dialect_matches(lecturer: Lecturer, dialect: str) -> bool:
-    return bool(dialect) and dialect in _words(lecturer.dialects)
+    return bool(dialect) and dialect in words(lecturer.dialects)
 
 
 def suggest_lecturers(request: LectureRequest, limit: int = 10) -> list[Suggestion]:

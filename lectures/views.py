@@ -31,6 +31,7 @@ from .forms import (
     ReasonForm,
     VolunteerServiceForm,
     street_choices,
+    topic_menu,
 )
 from .models import BAIQIANWAN_TARGET, Lecture, Lecturer, LectureRequest, Scene, VolunteerService
 
@@ -132,7 +133,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The lecture has been ordered; the lecture office will dispatch a lecturer."))
             return redirect("lecture_request_detail", lecture_request.pk)
-    return render(request, "lectures/request_form.html", {"form": form})
+    return render(request, "lectures/request_form.html", {"form": form, "topics": topic_menu()})
 
 
 @login_required
