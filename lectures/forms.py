@@ -135,6 +135,41 @@ class LectureForm(forms.ModelForm):
         return cleaned
 
 
+class LecturerForm(forms.ModelForm):
+    """A lecturer in the pool; the photo is optional and re-encoded on save."""
+
+    new_photo = forms.FileField(label=_("photo (optional)"), required=False, widget=forms.ClearableFileInput(
+        attrs={"accept": "image/jpeg,image/png,image/webp"}
+    ))
+
+    class Meta:
+        model = Lecturer
+        fields = ["name", "kind", "affiliation", "topics", "dialects", "bio", "in_xinghuo", "in_baiqianwan", "phone", "is_active"]
+        widgets = {"bio": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"topics": _("Separate topics with 、"), "dialects": _("Separate dialects with 、")}
+
+    def __init__(self, *args, own_profile: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if own_profile:  # a lecturer keeps their own topics, dialects, bio and availability up to date
+            for name in ["name", "kind", "affiliation", "in_xinghuo", "in_baiqianwan"]:
+                del self.fields[name]
+        self.helper = _helper(_("Save"))
+
+    def clean_new_photo(self):
+        upload = self.cleaned_data.get("new_photo")
+        if upload:
+            services.validate_photo(upload)
+        return upload
+
+    def save(self, commit: bool = True) -> Lecturer:
+        lecturer = super().save(commit=False)
+        if self.cleaned_data.get("new_photo"):
+            services.save_lecturer_photo(lecturer, self.cleaned_data["new_photo"])
+        if commit:
+            lecturer.save()
+        return lecturer
+
+
 class PhotoForm(forms.Form):
     photos = PhotosField(label=_("photos"))
 

@@ -387,3 +387,55 @@ def requests_needing_reminder(now: datetime, hours: int = 24):
     return LectureRequest.objects.filter(
         Q(state=S.ACCEPTED), preferred_start__gt=now, preferred_start__lte=now + timedelta(hours=hours)
     )
+
+
+@transaction.atomic
+def update_lecture(lecture: Lecture, *, lecturers: list[Lecturer], by, photos=(), **fields) -> Lecture:
+    """Change a lecture; its time is fixed once members present have been recorded against it."""
+    if fields.get("audience_headcount") is not None and fields["audience_headcount"] < 0:
+        raise ValidationError({"audience_headcount": _("The audience headcount cannot be negative.")})
+    if fields["ends_at"] <= fields["starts_at"]:
+        raise ValidationError({"ends_at": _("The end must be after the start.")})
+    moved = fields["starts_at"] != lecture.starts_at or fields["ends_at"] != lecture.ends_at
+    if moved and lecture.session_id and lecture.session.attendances.exists():
+        raise ValidationError({"starts_at": _("Members present have been recorded: the time can no longer be changed.")})
+    for name, value in fields.items():
+        setattr(lecture, name, value)
+    for lecturer in lecturers:
+        check_lecturer_free(lecturer, lecture.starts_at, lecture.ends_at, request=lecture.request, lecture=lecture)
+    lecture.full_clean(exclude=["lecturers", "session", "request", "feedback_token"])
+    lecture.save()
+    lecture.lecturers.set(lecturers)
+    if lecture.session_id:
+        Session.objects.filter(pk=lecture.session_id).update(
+            title=lecture.topic, starts_at=lecture.starts_at, ends_at=lecture.ends_at, venue=lecture.venue
+        )
+    for upload in photos:
+        add_photo(lecture, upload, by)
+    return lecture
+
+
+@transaction.atomic
+def delete_lecture(lecture: Lecture) -> None:
+    """Delete a lecture recorded by mistake; not once it delivered a request or has members present."""
+    if lecture.request_id:
+        raise ValidationError(_("This lecture delivered a request and cannot be deleted."))
+    if lecture.session_id and lecture.session.attendances.exists():
+        raise ValidationError(_("Members present have been recorded: the lecture cannot be deleted."))
+    session = lecture.session
+    for photo in lecture.photos.all():
+        photo.image.delete(save=False)
+        photo.thumbnail.delete(save=False)
+    lecture.delete()
+    if session is not None:
+        session.delete()
+
+
+def save_lecturer_photo(lecturer: Lecturer, upload) -> None:
+    """A lecturer's portrait: checked and re-encoded like lecture photos (EXIF stripped)."""
+    from PIL import Image, ImageOps
+
+    validate_photo(upload)
+    with Image.open(upload) as original:
+        image = ImageOps.exif_transpose(original).convert("RGB")
+    lecturer.photo.save(f"{uuid.uuid4().hex}.jpg", _encode(image, THUMB_LONG_EDGE), save=False)

@@ -26,6 +26,7 @@ from .forms import (
     FeedbackForm,
     LectureForm,
     LectureRequestForm,
+    LecturerForm,
     MembersPresentForm,
     PhotoForm,
     ReasonForm,
@@ -57,7 +58,7 @@ def _errors(exc: ValidationError) -> str:
 @login_required
 def lecturer_list(request: HttpRequest) -> HttpResponse:
     access.require_scope(request)
-    lecturers = Lecturer.objects.visible_to(request.user).annotate(lecture_count=Count("lectures"))
+    lecturers = Lecturer.objects.visible_to(request.user)
     query = request.GET.get("q", "").strip()
     if query:
         lecturers = lecturers.filter(Q(name__icontains=query) | Q(topics__icontains=query) | Q(dialects__icontains=query))
@@ -72,6 +73,7 @@ def lecturer_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(lecturers.order_by("name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "lectures/lecturer_list.html", {
         "page": page, "query": query, "kind": kind, "kinds": Lecturer.Kind.choices,
+        "can_add": _is_manager(access.scope_for(request.user)),
         "programme": request.GET.get("programme", ""),
         "backbones": backbones, "target": BAIQIANWAN_TARGET,
         "progress": min(100, round(100 * backbones / BAIQIANWAN_TARGET)),
@@ -90,13 +92,42 @@ def lecturer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     upcoming = LectureRequest.objects.visible_to(request.user).filter(
         lecturer=lecturer, state__in=services.HOLDING_STATES, preferred_start__gte=now
     ).select_related("requester").order_by("preferred_start")
+    scope = access.scope_for(request.user)
     return render(request, "lectures/lecturer_detail.html", {
         "lecturer": lecturer,
+        "can_edit": _is_manager(scope) or (lecturer.user_id is not None and lecturer.user_id == request.user.pk),
         "recent": lectures.filter(starts_at__lt=now).select_related("street").order_by("-starts_at")[:20],
         "totals": totals,
         "upcoming": upcoming[:20],
         "upcoming_sessions": lecturer.sessions.filter(starts_at__gte=now, lecture__isnull=True).order_by("starts_at")[:10],
     })
+
+
+def _lecturer_form_view(request: HttpRequest, lecturer: Lecturer | None, own_profile: bool) -> HttpResponse:
+    form = LecturerForm(request.POST or None, request.FILES or None, instance=lecturer, own_profile=own_profile)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            saved = form.save()
+        messages.success(request, _("The lecturer has been saved."))
+        return redirect("lecturer_detail", saved.pk)
+    return render(request, "lectures/lecturer_form.html", {"form": form, "lecturer": lecturer})
+
+
+@login_required
+def lecturer_new(request: HttpRequest) -> HttpResponse:
+    access.require_scope(request, access.ORGANISER)
+    return _lecturer_form_view(request, None, own_profile=False)
+
+
+@login_required
+def lecturer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The office edits any lecturer; a lecturer edits their own topics, dialects, bio and availability."""
+    scope = access.require_scope(request, access.ORGANISER, access.LECTURER)
+    lecturer = access.get_object_for_user(Lecturer.objects, request.user, pk=pk)
+    own_profile = scope.role == access.LECTURER
+    if own_profile and lecturer.user_id != request.user.pk:
+        raise PermissionDenied
+    return _lecturer_form_view(request, lecturer, own_profile=own_profile)
 
 
 # --- Requests ----------------------------------------------------------------------------------------
@@ -280,15 +311,59 @@ def lecture_new(request: HttpRequest) -> HttpResponse:
         try:
             lecture = services.record_lecture(lecturers=lecturers, by=request.user, request=lecture_request, photos=photos, **data)
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.error_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, _errors(exc))
+            _form_errors(form, exc)
         else:
             messages.success(request, _("The lecture has been recorded."))
             return redirect("lecture_detail", lecture.pk)
     return render(request, "lectures/lecture_form.html", {"form": form, "req": lecture_request})
+
+
+@login_required
+def lecture_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require_scope(request, access.ORGANISER)
+    lecture = access.get_object_for_user(
+        Lecture.objects.select_related("request__requester", "session"), request.user, pk=pk
+    )
+    form = LectureForm(
+        request.POST or None, request.FILES or None, instance=lecture, streets=street_choices(request.user),
+        request_obj=lecture.request,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in form.fields if name not in ("lecturers", "photos")}
+        try:
+            services.update_lecture(
+                Lecture.objects.select_related("request", "session").get(pk=lecture.pk),
+                lecturers=list(form.cleaned_data["lecturers"]) or list(lecture.lecturers.all()),
+                by=request.user, photos=form.cleaned_data["photos"], **data,
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("The lecture has been saved."))
+            return redirect("lecture_detail", pk)
+    return render(request, "lectures/lecture_form.html", {"form": form, "req": lecture.request, "lecture": lecture})
+
+
+@login_required
+@require_POST
+def lecture_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require_scope(request, access.ORGANISER)
+    lecture = access.get_object_for_user(Lecture.objects.select_related("session"), request.user, pk=pk)
+    try:
+        services.delete_lecture(lecture)
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+        return redirect("lecture_detail", pk)
+    messages.success(request, _("The lecture has been deleted."))
+    return redirect("lecture_list")
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, _errors(exc))
 
 
 def _lecture_context(request: HttpRequest, scope: access.Scope, lecture: Lecture, **extra) -> dict:

@@ -7,7 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from lectures.models import Lecture, LecturePhoto, LectureRequest, RequestEvent, Scene
+from lectures import services
+from lectures.models import Lecture, LecturePhoto, Lecturer, LectureRequest, RequestEvent, Scene
 from training.models import Attendance, Session
 
 from .. import factories
@@ -184,3 +185,65 @@ def test_volunteer_service_recorded_and_summarised_by_street(client_as, district
     assert "时长须大于零" in bad.content.decode() and "请填写党员编号或团队名称" in bad.content.decode()
     page = client.get("/lectures/volunteering/").content.decode()
     assert "甲街道党工委" in page and "5.5" in page and "32" in page
+
+
+def test_organiser_edits_a_lecture_and_its_headcount(client_as, district, outreach):
+    start = future(days=-3)
+    lecture = Lecture.objects.create(
+        topic="旧主题", scene=Scene.FIELD, street=district.street_a, location="田头",
+        starts_at=start, ends_at=start + timedelta(hours=1), audience_headcount=10,
+    )
+    lecture.lecturers.add(outreach.li)
+    client = client_as("organiser")
+    data = {
+        "topic": "新主题", "lecturers": [outreach.li.pk], "scene": Scene.FIELD, "street": district.street_a.pk,
+        "location": "田头", "starts_at": form_time(start), "ends_at": form_time(start + timedelta(hours=1)),
+        "audience_headcount": "-1",
+    }
+    assert "听众人数不能为负数。" in client.post(f"/lectures/{lecture.pk}/edit/", data).content.decode()
+    lecture.refresh_from_db()
+    assert (lecture.topic, lecture.audience_headcount) == ("旧主题", 10)
+    data["audience_headcount"] = "66"
+    assert client.post(f"/lectures/{lecture.pk}/edit/", data).status_code == 302
+    lecture.refresh_from_db()
+    assert (lecture.topic, lecture.audience_headcount) == ("新主题", 66)
+    # Once members are recorded, the time is fixed and the lecture cannot be deleted.
+    services.record_lecture_members(lecture, [district.member_a1], None)
+    data["starts_at"] = form_time(start - timedelta(hours=2))
+    assert "已登记到场党员，不能再修改时间。" in client.post(f"/lectures/{lecture.pk}/edit/", data).content.decode()
+    client.post(f"/lectures/{lecture.pk}/delete/")
+    assert Lecture.objects.filter(pk=lecture.pk).exists()
+
+
+def test_organiser_deletes_a_lecture_recorded_by_mistake(client_as, district, outreach):
+    start = future(days=-3)
+    lecture = Lecture.objects.create(
+        topic="误录", scene=Scene.FIELD, street=district.street_a, location="田头",
+        starts_at=start, ends_at=start + timedelta(hours=1),
+    )
+    assert client_as("lecturer").post(f"/lectures/{lecture.pk}/delete/").status_code in (403, 404)
+    assert client_as("organiser").post(f"/lectures/{lecture.pk}/delete/").status_code == 302
+    assert not Lecture.objects.filter(pk=lecture.pk).exists()
+
+
+def test_office_adds_a_lecturer_with_a_photo_and_a_lecturer_edits_their_own_profile(client_as, outreach):
+    photo = SimpleUploadedFile("portrait.png", jpeg_with_exif(), content_type="image/png")
+    response = client_as("organiser").post("/lectures/lecturers/new/", {
+        "name": "孙讲师", "kind": "entrepreneur", "topics": "科技自立自强", "dialects": "普通话", "in_baiqianwan": "on",
+        "is_active": "on", "new_photo": photo,
+    })
+    assert response.status_code == 302
+    sun = Lecturer.objects.get(name="孙讲师")
+    assert sun.in_baiqianwan and sun.photo.name.endswith(".jpg") and "portrait" not in sun.photo.name
+    bad = client_as("organiser").post("/lectures/lecturers/new/", {
+        "name": "钱讲师", "kind": "entrepreneur", "new_photo": SimpleUploadedFile("x.jpg", b"GIF89a-not", content_type="image/jpeg"),
+    })
+    assert "该文件不是图片" in bad.content.decode() and not Lecturer.objects.filter(name="钱讲师").exists()
+    client = client_as("lecturer")
+    assert client.post(f"/lectures/lecturers/{outreach.wang.pk}/edit/", {
+        "topics": "基层治理", "dialects": "普通话、六合话", "bio": "", "phone": "",
+    }).status_code == 302
+    outreach.wang.refresh_from_db()
+    assert outreach.wang.dialects == "普通话、六合话" and not outreach.wang.is_active  # unchecked: unavailable
+    assert outreach.wang.in_baiqianwan  # not theirs to change
+    assert client.get(f"/lectures/lecturers/{outreach.li.pk}/edit/").status_code == 403
