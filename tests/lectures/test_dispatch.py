@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from lectures import services
 from lectures.models import Lecture, LectureRequest, RequestEvent, Scene
@@ -150,3 +151,14 @@ def test_ordering_for_a_past_date_is_refused(district):
             preferred_start=future(-1), preferred_end=future(-1) + timedelta(hours=1),
         )
     assert not LectureRequest.objects.exists()
+
+
+def test_reminders_go_to_accepted_lectures_starting_within_a_day(district, outreach, personas):
+    from lectures.tasks import remind_upcoming_lectures
+
+    soon = make_request(district.community_a, state=S.ACCEPTED, lecturer=outreach.wang, start=timezone.now() + timedelta(hours=5))
+    make_request(district.community_a, state=S.ACCEPTED, lecturer=outreach.wang, start=future(days=3))
+    make_request(district.community_a, state=S.DISPATCHED, lecturer=outreach.li, start=soon.preferred_start)
+    assert remind_upcoming_lectures.delay().get() == 1
+    assert mail.outbox[-1].subject == "提醒：宣讲即将开始"
+    assert mail.outbox[-1].to == ["a@example.org", "wang@example.org"]
