@@ -3,6 +3,7 @@
 import io
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -47,7 +48,7 @@ def report_workbook(figures: dict) -> bytes:
            [[r["street"], r["lectures"], r["audience"]] for r in figures["by_street"]])
     _sheet(workbook, _("By month"), [_("Month"), lectures, audience],
            [[r["month"], r["lectures"], r["audience"]] for r in figures["by_month"]])
-    _sheet(workbook, _("Lecturer activity"), [_("Lecturer"), lectures, audience],
+    _sheet(workbook, _("Lecturer activity"), [pgettext("outreach", "Lecturer"), lectures, audience],
            [[r["lecturer"], r["lectures"], r["audience"]] for r in figures["by_lecturer"]])
     _sheet(workbook, _("Volunteer services"), [_("Street or park"), _("Services"), _("Hours"), _("Beneficiaries")],
            [[r["street"], r["count"], float(r["hours"] or 0), r["beneficiaries"] or 0] for r in figures["volunteer_by_street"]])
