@@ -36,7 +36,8 @@ def role_scoped(queryset: models.QuerySet, user, path_lookup: str, lecturer_q, r
     if scope is None:
         return queryset.none()
     if scope.role == LECTURER:
-        return queryset.filter(lecturer_q(user)).distinct()
+        # A subquery, not a join: sums over the result must not multiply by co-lecturers.
+        return queryset.filter(pk__in=queryset.model._default_manager.filter(lecturer_q(user)).values("pk"))
     if scope.role == REQUESTER:
         if requester_lookup is None:
             return queryset.none()

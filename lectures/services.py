@@ -128,9 +128,10 @@ def dialect_matches(lecturer: Lecturer, dialect: str) -> bool:
 
 
 def suggest_lecturers(request: LectureRequest, limit: int = 10) -> list[Suggestion]:
-    """Available lecturers who are free then: topic matches first, then dialect matches."""
+    """Available lecturers who are free then (and have not declined it): topic matches first, then dialect."""
     busy = busy_lecturer_ids(request.preferred_start, request.preferred_end, exclude_request=request)
-    pool = Lecturer.objects.filter(is_active=True).exclude(pk__in=busy).order_by("name", "pk")
+    declined = RequestEvent.objects.filter(request=request, to_state=S.DECLINED).values("lecturer_id")
+    pool = Lecturer.objects.filter(is_active=True).exclude(pk__in=busy).exclude(pk__in=declined).order_by("name", "pk")
     suggestions = [
         Suggestion(lecturer, topic_matches(lecturer, request.topic), dialect_matches(lecturer, request.dialect))
         for lecturer in pool

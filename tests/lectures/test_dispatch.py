@@ -162,3 +162,34 @@ def test_reminders_go_to_accepted_lectures_starting_within_a_day(district, outre
     assert remind_upcoming_lectures.delay().get() == 1
     assert mail.outbox[-1].subject == "提醒：宣讲即将开始"
     assert mail.outbox[-1].to == ["a@example.org", "wang@example.org"]
+
+
+def test_a_lecturer_who_declined_is_not_suggested_again(district, outreach, personas):
+    request = make_request(district.community_a)
+    services.dispatch_request(request, outreach.wang, personas["organiser"])
+    services.decline_request(request, personas["lecturer"], "那天出差")
+    assert names(services.suggest_lecturers(request)) == ["赵讲师", "李讲师"]  # topic match first
+
+
+def test_a_lecturers_volunteer_figures_are_not_multiplied_by_co_lecturers(district, outreach, personas):
+    from decimal import Decimal
+
+    from django.db.models import Sum
+
+    from lectures.models import Lecturer, VolunteerService
+
+    Lecturer.objects.filter(pk=outreach.wang.pk).update(member=district.member_a1)
+    start = future(days=-2)
+    lecture = Lecture.objects.create(
+        topic="合讲", scene=Scene.FIELD, street=district.street_a, location="田头", starts_at=start,
+        ends_at=start + timedelta(hours=1), audience_headcount=50,
+    )
+    lecture.lecturers.set([outreach.wang, outreach.li, outreach.zhao])
+    VolunteerService.objects.create(
+        kind="convenience", member=district.member_a1, street=district.street_a, date=start.date(), hours=2, lecture=lecture,
+    )
+    visible = VolunteerService.objects.visible_to(personas["lecturer"])
+    assert visible.aggregate(hours=Sum("hours"))["hours"] == Decimal("2")
+    by_street = visible.order_by().values("street__name").annotate(hours=Sum("hours"))  # as the per-street summary
+    assert [row["hours"] for row in by_street] == [Decimal("2")]
+    assert Lecture.objects.visible_to(personas["lecturer"]).aggregate(n=Sum("audience_headcount"))["n"] == 50
