@@ -272,8 +272,16 @@ def lecture_list(request: HttpRequest) -> HttpResponse:
     if query:
         lectures = lectures.filter(Q(topic__icontains=query) | Q(location__icontains=query))
     page = Paginator(lectures.order_by("-starts_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    waiting = LectureRequest.objects.none()
+    if scope.role == access.LECTURER:
+        waiting = LectureRequest.objects.visible_to(request.user).filter(state=LectureRequest.State.DISPATCHED)
+    elif _is_manager(scope):
+        waiting = LectureRequest.objects.visible_to(request.user).filter(
+            state__in=[LectureRequest.State.ORDERED, LectureRequest.State.DECLINED]
+        )
     return render(request, "lectures/lecture_list.html", {
         "page": page, "scene": scene, "scenes": Scene.choices, "query": query, "can_record": _is_manager(scope),
+        "waiting": waiting.count(), "waiting_state": "dispatched" if scope.role == access.LECTURER else "ordered",
     })
 
 

@@ -247,3 +247,11 @@ def test_office_adds_a_lecturer_with_a_photo_and_a_lecturer_edits_their_own_prof
     assert outreach.wang.dialects == "普通话、六合话" and not outreach.wang.is_active  # unchecked: unavailable
     assert outreach.wang.in_baiqianwan  # not theirs to change
     assert client.get(f"/lectures/lecturers/{outreach.li.pk}/edit/").status_code == 403
+
+
+def test_landing_page_tells_the_lecturer_and_the_office_what_waits_for_them(client_as, district, outreach):
+    make_request(district.community_a, state=S.DISPATCHED, lecturer=outreach.wang)
+    make_request(district.community_a, state=S.DISPATCHED, lecturer=outreach.li, start=future(days=20))
+    make_request(district.community_a, start=future(days=30))
+    assert "有1条宣讲点单等待您答复" in client_as("lecturer").get("/lectures/").content.decode()
+    assert "有1条宣讲点单等待派单" in client_as("organiser").get("/lectures/").content.decode()
