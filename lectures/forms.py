@@ -112,8 +112,12 @@ class LectureForm(forms.ModelForm):
         self.fields["audience_headcount"] = forms.IntegerField(
             label=_("audience headcount"), initial=0, help_text=_("Everyone present, members and the public.")
         )
+        self.fields["lecturers"].help_text = _("Hold Ctrl (or ⌘) to choose more than one.")
         if streets is not None:
             self.fields["street"].queryset = streets
+            only = list(streets[:2])
+            if len(only) == 1 and not self.instance.pk:
+                self.fields["street"].initial = only[0].pk
         if request_obj is not None:
             del self.fields["street"]
             self.fields["lecturers"].required = False

@@ -26,5 +26,6 @@ urlpatterns = [
     path("volunteering/", views.volunteer_list, name="volunteer_list"),
     path("volunteering/new/", views.volunteer_new, name="volunteer_new"),
     path("reports/", views.report, name="lecture_report"),
+    path("reports/figures.json", views.report_json, name="lecture_report_json"),
     path("reports/lectures.xlsx", views.report_xlsx, name="lecture_report_xlsx"),
 ]

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Avg, Count, Q, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -533,6 +533,13 @@ def report(request: HttpRequest) -> HttpResponse:
         "figures": data, "year": year, "years": range(timezone.localdate().year, timezone.localdate().year - 4, -1),
         "progress": min(100, round(100 * data["baiqianwan"]["backbones"] / data["baiqianwan"]["target"])),
     })
+
+
+@login_required
+def report_json(request: HttpRequest) -> JsonResponse:
+    """The report figures for the viewer's scope, for the leadership dashboard's outreach tab."""
+    access.require_scope(request)
+    return JsonResponse(reports.figures(request.user, _report_year(request)), json_dumps_params={"ensure_ascii": False})
 
 
 @login_required

@@ -132,3 +132,14 @@ def test_requester_report_shows_only_their_requests_lectures(client_as, year_of_
     page = client.get("/lectures/reports/?year=2025").content.decode()
     assert 'data-testid="total-lectures">1<' in page
     assert f'data-testid="total-audience">{headcount}<' in page
+
+
+def test_json_figures_for_the_dashboard_tab_are_scoped(client_as, year_of_rows, district):
+    leader = client_as("leader").get("/lectures/reports/figures.json?year=2025").json()
+    organiser = client_as("organiser").get("/lectures/reports/figures.json?year=2025").json()
+    in_a = [lecture for lecture in Lecture.objects.all() if in_2025(lecture) and lecture.street_id == district.street_a.pk]
+    assert organiser["lectures"] == len(in_a)
+    assert organiser["audience"] == sum(lecture.audience_headcount for lecture in in_a)
+    assert leader["lectures"] == len([lecture for lecture in Lecture.objects.all() if in_2025(lecture)])
+    assert {row["street"] for row in organiser["by_street"]} <= {district.street_a.name}
+    assert client_as("nobody").get("/lectures/reports/figures.json").status_code == 403
