@@ -9,7 +9,7 @@ from PIL import Image
 
 from lectures import services
 from lectures.models import Lecture, LecturePhoto, Lecturer, LectureRequest, RequestEvent, Scene
-from training.models import Attendance, Session
+from training.models import Attendance, CoverageCell, Session
 
 from .. import factories
 from .conftest import future, make_request
@@ -157,6 +157,12 @@ def test_members_present_are_written_as_training_attendance(client_as, district,
     assert session.programme.name == "理论宣讲" and session.hours == 1.5
     rows = Attendance.objects.filter(session=session)
     assert {row.member_id for row in rows} == {district.member_a1.pk, district.member_a2.pk}
+    # The coverage roll-up ran after commit and counts the lecture under the 理论宣讲 programme.
+    cell = CoverageCell.objects.get(
+        year=rows[0].year, organisation=district.branch_a1, category="", programme_key=session.programme_id,
+        channel="", month=0,
+    )
+    assert cell.person_times == 1
     assert all(row.attended and row.branch_id == row.member.branch_id and row.credited_hours == 1.5 for row in rows)
     # Recording the same members again adds nothing; a member outside the organiser's street is refused.
     client.post(f"/lectures/{lecture.pk}/members/", {"member_numbers": numbers})
