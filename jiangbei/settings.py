@@ -239,4 +239,5 @@ LOGGING = {
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "jiangbei.tasks.heartbeat", "schedule": 60.0},
     "coverage-nightly": {"task": "training.tasks.nightly_coverage", "schedule": crontab(hour=2, minute=30)},
+    "remind-upcoming-lectures": {"task": "lectures.tasks.remind_upcoming_lectures", "schedule": crontab(hour=8, minute=0)},
 }
