@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -238,4 +239,6 @@ LOGGING = {
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "jiangbei.tasks.heartbeat", "schedule": 60.0},
     "session-reminders": {"task": "training.tasks.queue_session_reminders", "schedule": 15 * 60.0},
+    "coverage-nightly": {"task": "training.tasks.nightly_coverage", "schedule": crontab(hour=2, minute=30)},
+    "remind-upcoming-lectures": {"task": "lectures.tasks.remind_upcoming_lectures", "schedule": crontab(hour=8, minute=0)},
 }

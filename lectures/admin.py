@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from .models import Lecture, Lecturer, LectureRequest, VolunteerService
+from .models import (
+    Feedback,
+    Lecture,
+    LecturePhoto,
+    Lecturer,
+    LectureRequest,
+    RequestEvent,
+    VolunteerService,
+)
 
 
 @admin.register(Lecturer)
@@ -11,12 +19,36 @@ class LecturerAdmin(admin.ModelAdmin):
     raw_id_fields = ["member", "user"]
 
 
+class RequestEventInline(admin.TabularInline):
+    model = RequestEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["from_state", "to_state", "lecturer", "by", "at", "note"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False  # states change only through the services (no skipping)
+
+
 @admin.register(LectureRequest)
 class LectureRequestAdmin(admin.ModelAdmin):
     list_display = ["topic", "requester", "requester_kind", "state", "lecturer", "preferred_start"]
     list_filter = ["state", "requester_kind", "scene"]
     search_fields = ["topic", "requester__name"]
-    raw_id_fields = ["requester", "lecturer"]
+    raw_id_fields = ["requester", "lecturer", "created_by"]
+    readonly_fields = ["state", "ordered_at", "dispatched_at", "answered_at", "delivered_at", "cancelled_at"]
+    inlines = [RequestEventInline]
+
+
+class LecturePhotoInline(admin.TabularInline):
+    model = LecturePhoto
+    extra = 0
+    readonly_fields = ["image", "thumbnail", "uploaded_by", "uploaded_at"]
+
+
+class FeedbackInline(admin.TabularInline):
+    model = Feedback
+    extra = 0
+    readonly_fields = ["rating", "comment", "created_at"]
 
 
 @admin.register(Lecture)
@@ -24,8 +56,9 @@ class LectureAdmin(admin.ModelAdmin):
     list_display = ["topic", "scene", "street", "starts_at", "audience_headcount"]
     list_filter = ["scene", "street"]
     search_fields = ["topic", "location"]
-    raw_id_fields = ["venue", "street", "request", "session"]
+    raw_id_fields = ["venue", "street", "request", "session", "created_by"]
     filter_horizontal = ["lecturers"]
+    inlines = [LecturePhotoInline, FeedbackInline]
 
 
 @admin.register(VolunteerService)

@@ -1,12 +1,18 @@
 """Theory outreach (宣讲): lecturers, lecture requests, lectures and volunteer services."""
 
+import secrets
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jiangbei.access import scoped
+from jiangbei.access import LECTURER, REQUESTER, scope_for, scoped
+
+# 理论传播百千万培育: the number of lecture backbones the programme sets out to grow.
+BAIQIANWAN_TARGET = 100
 
 
 def scoped_queryset(path_lookup: str | None) -> type[models.QuerySet]:
@@ -17,6 +23,55 @@ def scoped_queryset(path_lookup: str | None) -> type[models.QuerySet]:
             return scoped(self, user, path_lookup)
 
     return ScopedQuerySet
+
+
+def role_scoped(queryset: models.QuerySet, user, path_lookup: str, lecturer_q, requester_lookup: str | None):
+    """``scoped`` plus the two outreach roles.
+
+    A lecturer sees only what ``lecturer_q(user)`` selects (their own requests and lectures);
+    a requester sees the rows whose ``requester_lookup`` path lies under their own
+    community or enterprise. Organisers see their subtree and leaders read everything.
+    """
+    scope = scope_for(user)
+    if scope is None:
+        return queryset.none()
+    if scope.role == LECTURER:
+        # A subquery, not a join: sums over the result must not multiply by co-lecturers.
+        return queryset.filter(pk__in=queryset.model._default_manager.filter(lecturer_q(user)).values("pk"))
+    if scope.role == REQUESTER:
+        if requester_lookup is None:
+            return queryset.none()
+        return queryset.filter(**{f"{requester_lookup}__startswith": scope.path})
+    return scoped(queryset, user, path_lookup)
+
+
+class LectureRequestQuerySet(models.QuerySet):
+    OPEN_STATES = ("ordered", "dispatched", "accepted", "declined")
+
+    def open(self) -> "LectureRequestQuerySet":
+        return self.filter(state__in=self.OPEN_STATES)
+
+    def visible_to(self, user) -> "LectureRequestQuerySet":
+        return role_scoped(self, user, "requester__path", lambda u: Q(lecturer__user=u), "requester__path")
+
+
+class LectureQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "LectureQuerySet":
+        return role_scoped(
+            self, user, "street__path", lambda u: Q(lecturers__user=u), "request__requester__path"
+        )
+
+
+class VolunteerServiceQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "VolunteerServiceQuerySet":
+        return role_scoped(
+            self,
+            user,
+            "street__path",
+            lambda u: Q(lecture__lecturers__user=u)
+            | Q(member__isnull=False, member__in=Lecturer.objects.filter(user=u).values("member_id")),
+            "member__branch__path",
+        )
 
 
 class Scene(models.TextChoices):
@@ -100,6 +155,7 @@ class LectureRequest(models.Model):
     preferred_start = models.DateTimeField(_("preferred start"))
     preferred_end = models.DateTimeField(_("preferred end"))
     expected_audience = models.PositiveIntegerField(_("expected audience"), null=True, blank=True)
+    dialect = models.CharField(_("preferred dialect"), max_length=40, blank=True)
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.ORDERED)
     lecturer = models.ForeignKey(
         Lecturer, verbose_name=_("lecturer"), on_delete=models.PROTECT, null=True, blank=True, related_name="requests"
@@ -108,9 +164,14 @@ class LectureRequest(models.Model):
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("ordered by"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
 
-    objects = scoped_queryset("requester__path").as_manager()
+    objects = LectureRequestQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("lecture request")
@@ -125,6 +186,37 @@ class LectureRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.requester}: {self.topic}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in LectureRequestQuerySet.OPEN_STATES
+
+
+class RequestEvent(models.Model):
+    """One step of a lecture request's history: who moved it from which state to which, when."""
+
+    request = models.ForeignKey(
+        LectureRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="events"
+    )
+    from_state = models.CharField(_("from"), max_length=12, choices=LectureRequest.State.choices, blank=True)
+    to_state = models.CharField(_("to"), max_length=12, choices=LectureRequest.State.choices)
+    lecturer = models.ForeignKey(
+        Lecturer, verbose_name=_("lecturer"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("request event")
+        verbose_name_plural = _("request events")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.from_state} → {self.to_state}"
 
 
 class Lecture(models.Model):
@@ -156,8 +248,16 @@ class Lecture(models.Model):
         related_name="lecture",
         help_text=_("Members present are recorded as attendance of this session."),
     )
+    # Generated when the feedback QR code is first shown; nullable so old rows need no backfill.
+    feedback_token = models.CharField(
+        _("feedback token"), max_length=40, unique=True, null=True, blank=True, editable=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
 
-    objects = scoped_queryset("street__path").as_manager()
+    objects = LectureQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("lecture")
@@ -170,6 +270,55 @@ class Lecture(models.Model):
 
     def __str__(self) -> str:
         return self.topic
+
+    def ensure_feedback_token(self) -> str:
+        if not self.feedback_token:
+            self.feedback_token = secrets.token_urlsafe(18)
+            self.save(update_fields=["feedback_token"])
+        return self.feedback_token
+
+
+class LecturePhoto(models.Model):
+    """An optional photo of a lecture, re-encoded on upload (EXIF stripped) with a thumbnail."""
+
+    lecture = models.ForeignKey(Lecture, verbose_name=_("lecture"), on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("photo"), upload_to="lectures/photos/")
+    thumbnail = models.ImageField(_("thumbnail"), upload_to="lectures/thumbs/")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("lecture photo")
+        verbose_name_plural = _("lecture photos")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class Feedback(models.Model):
+    """An audience member's rating and comment, given by scanning the lecture's QR code (no account)."""
+
+    lecture = models.ForeignKey(Lecture, verbose_name=_("lecture"), on_delete=models.CASCADE, related_name="feedback")
+    rating = models.PositiveSmallIntegerField(
+        _("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    comment = models.TextField(_("comment"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("given at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("audience feedback")
+        verbose_name_plural = _("audience feedback")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="feedback_rating_1_to_5"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lecture_id}: {self.rating}"
 
 
 class VolunteerService(models.Model):
@@ -200,7 +349,7 @@ class VolunteerService(models.Model):
     )
     description = models.TextField(_("description"), blank=True)
 
-    objects = scoped_queryset("street__path").as_manager()
+    objects = VolunteerServiceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("volunteer service")

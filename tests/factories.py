@@ -65,3 +65,12 @@ def user(username: str, role: str | None = None, organisation: Organisation | No
     if role:
         StaffRole.objects.create(user=account, role=role, organisation=organisation)
     return account
+
+
+def ensure_policy_rules() -> None:
+    """Transactional tests flush every table, migration data included: load the rules again."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("training.migrations.0003_policy_rules").add_rules(apps, None)

@@ -9,38 +9,101 @@ A cell is keyed by (year, organisation, category, programme_key, channel, month)
 "" / 0 mean "all". Stored slices:
     headline   category × all programmes, channels, months     (reached, effective, totals)
     programme  category × programme                              (person-times, reached)
-    channel    category × channel                                (person-times, reached)
-    month      category × month                                  (person-times, reached)
+    channel    all categories × channel                          (person-times, reached)
+    month      all categories × month                            (person-times, reached)
+Three scans of the covering index: the register, the programme slice, and one pass per
+member (hours, and counts per channel and month).
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from .models import Attendance, CoverageCell, Member, Organisation, PolicyRule, Programme
+from .bulk import BulkWriter
+from .models import (
+    Attendance,
+    CoverageCell,
+    CoverageRefreshRequest,
+    CoverageRun,
+    Member,
+    Organisation,
+    PolicyRule,
+    Programme,
+)
 
 ALL = ""
 LEADER_TRAINING_KINDS = (Programme.Kind.SECRETARY_TRAINING, Programme.Kind.PARTY_SCHOOL)
 METRICS = (
     "members_total", "members_reached", "person_times", "effective_members", "exempt_members", "leaders_trained",
 )
-KEY_FIELDS = ("year", "organisation_id", "category", "programme_key", "channel", "month")
+CHANNELS = tuple(Attendance.Channel.values)
+MONTHS = tuple(range(1, 13))
+# Cell keys (category, programme_key, channel, month) of the per-member channel and month counts.
+SLICE_KEYS = tuple((ALL, 0, channel, 0) for channel in CHANNELS) + tuple((ALL, 0, ALL, month) for month in MONTHS)
+KEY_FIELDS = ("year", "organisation", "category", "programme_key", "channel", "month")
+
+
+DEBOUNCE_SECONDS = 10
+STALE_REQUEST = timedelta(minutes=5)
 
 
 def schedule_refresh(branch_ids: Iterable[int], years: Iterable[int]) -> None:
-    """After the current transaction commits, refresh the roll-up for these branches.
+    """Ask for the roll-up of these branches to be refreshed after this transaction commits.
 
-    Call it from every attendance write path, inside the write's transaction.
+    Call it from every attendance write path, inside the write's transaction. Requests are
+    rows in ``CoverageRefreshRequest``: while one is pending for a branch, further writes
+    add nothing, so a burst of writes leads to one refresh ``DEBOUNCE_SECONDS`` later. A
+    request older than ``STALE_REQUEST`` (its task lost) is sent again.
     """
-    from .tasks import refresh_coverage_task
+    from .tasks import refresh_pending_coverage_task
 
-    branch_list = sorted(set(branch_ids))
-    for year in sorted(set(years)):
-        transaction.on_commit(lambda year=year: refresh_coverage_task.delay(year, branch_list))
+    wanted = {(year, branch_id) for year in set(years) for branch_id in set(branch_ids)}
+    if not wanted:
+        return
+    pending = CoverageRefreshRequest.objects.filter(
+        year__in={year for year, _branch in wanted},
+        branch_id__in={branch for _year, branch in wanted},
+        requested_at__gte=timezone.now() - STALE_REQUEST,
+    )
+    missing = wanted - set(pending.values_list("year", "branch_id"))
+    if not missing:
+        return
+    now = timezone.now()
+    for year, branch_id in missing:
+        CoverageRefreshRequest.objects.update_or_create(year=year, branch_id=branch_id, defaults={"requested_at": now})
+    transaction.on_commit(lambda: refresh_pending_coverage_task.apply_async(countdown=DEBOUNCE_SECONDS))
+
+
+def refresh_pending() -> int:
+    """Refresh every branch with a pending request (the debounced incremental path)."""
+    with transaction.atomic():
+        requests = CoverageRefreshRequest.objects.select_for_update(skip_locked=True)
+        due = list(requests.values_list("pk", "year", "branch_id"))
+        CoverageRefreshRequest.objects.filter(pk__in=[pk for pk, _year, _branch in due]).delete()
+    by_year: dict[int, list[int]] = defaultdict(list)
+    for _pk, year, branch_id in due:
+        by_year[year].append(branch_id)
+    return sum(refresh_coverage(year, branch_ids=branches) for year, branches in sorted(by_year.items()))
+
+
+def run_full_refresh(run: CoverageRun) -> CoverageRun:
+    """A recorded full recomputation (nightly, or asked for on the dashboard)."""
+    CoverageRun.objects.filter(pk=run.pk).update(status=CoverageRun.Status.RUNNING, started_at=timezone.now())
+    try:
+        cells = refresh_coverage(run.year)
+    except Exception:
+        CoverageRun.objects.filter(pk=run.pk).update(status=CoverageRun.Status.FAILED, finished_at=timezone.now())
+        raise
+    CoverageRun.objects.filter(pk=run.pk).update(
+        status=CoverageRun.Status.DONE, finished_at=timezone.now(), cells=cells
+    )
+    run.refresh_from_db()
+    return run
 
 
 def refresh_coverage(year: int, branch_ids: Iterable[int] | None = None) -> int:
@@ -55,13 +118,11 @@ def refresh_coverage(year: int, branch_ids: Iterable[int] | None = None) -> int:
         _lock_year(year)
         branch_cells = _branch_cells(year, branch_list)
         if branch_list is None:
-            cells = _with_all_categories(_add_ancestors(branch_cells))
-            return _write(year, cells, CoverageCell.objects.filter(year=year))
-        mine = CoverageCell.objects.filter(year=year, organisation_id__in=branch_list)
-        written = _write(year, _with_all_categories(branch_cells), mine)
-        ancestors = _ancestor_ids(branch_list)
-        above = CoverageCell.objects.filter(year=year, organisation_id__in=ancestors)
-        return written + _write(year, _sum_branch_cells(year, ancestors), above)
+            return _replace_year(year, _with_all_categories(_add_ancestors(branch_cells)))
+        new = _with_all_categories(branch_cells)
+        old = _stored_cells(year, branch_list)
+        written = _write(year, new, CoverageCell.objects.filter(year=year, organisation_id__in=branch_list))
+        return written + _apply_to_ancestors(year, branch_list, _difference(new, old))
 
 
 # --- computing -----------------------------------------------------------------------------
@@ -74,11 +135,19 @@ def _lock_year(year: int) -> None:
     # SQLite: the transaction is IMMEDIATE, which already serialises writers.
 
 
-def _cell() -> dict[str, int]:
-    return dict.fromkeys(METRICS, 0)
+TOTAL, REACHED, PERSON_TIMES, EFFECTIVE, EXEMPT, TRAINED = range(len(METRICS))
 
 
-def _branch_cells(year: int, branch_ids: list[int] | None) -> dict[tuple, dict[str, int]]:
+def _cell() -> list[int]:
+    return [0] * len(METRICS)
+
+
+def _add(target: list[int], values: list[int]) -> None:
+    for index, value in enumerate(values):
+        target[index] += value
+
+
+def _branch_cells(year: int, branch_ids: list[int] | None) -> dict[tuple, list[int]]:
     """{(branch_id, category, programme_key, channel, month): metrics} for the branches."""
     rows = Attendance.objects.filter(year=year)
     members = Member.objects.active()
@@ -86,52 +155,54 @@ def _branch_cells(year: int, branch_ids: list[int] | None) -> dict[tuple, dict[s
         rows = rows.filter(branch_id__in=branch_ids)
         members = members.filter(branch_id__in=branch_ids)
     attended = rows.filter(attended=True)
-    cells: dict[tuple, dict[str, int]] = defaultdict(_cell)
+    cells: dict[tuple, list[int]] = defaultdict(_cell)
 
     # Register: active and exempt members per branch and category.
     for branch_id, category, total, exempt in members.values_list("branch_id", "category").annotate(
         total=Count("id"), exempt=Count("id", filter=Q(is_elderly=True))
     ).order_by():
         cell = cells[(branch_id, category, 0, ALL, 0)]
-        cell["members_total"] += total
-        cell["exempt_members"] += exempt
+        cell[TOTAL] += total
+        cell[EXEMPT] += exempt
 
-    # Slices where one member may appear in several cells: grouped distinct counts.
-    for dimension, key_of in (
-        ("programme_id", lambda value: (value, ALL, 0)),
-        ("channel", lambda value: (0, value, 0)),
-        ("month", lambda value: (0, ALL, value)),
-    ):
-        grouped = attended.values_list("branch_id", "category", dimension).annotate(
-            person_times=Count("id"), reached=Count("member_id", distinct=True)
-        ).order_by()
-        for branch_id, category, value, person_times, reached in grouped:
-            cell = cells[(branch_id, category, *key_of(value))]
-            cell["person_times"] = person_times
-            cell["members_reached"] = reached
+    # Programme slice: a member may attend several programmes, so distinct counts per cell.
+    for branch_id, category, programme_id, person_times, reached in attended.values_list(
+        "branch_id", "category", "programme_id"
+    ).annotate(person_times=Count("id"), reached=Count("member_id", distinct=True)).order_by():
+        cell = cells[(branch_id, category, programme_id, ALL, 0)]
+        cell[PERSON_TIMES] = person_times
+        cell[REACHED] = reached
 
-    # Headline: per-member hours decide reach and effective coverage.
+    # One pass per member: hours (effective coverage), and counts per channel and month,
+    # from which reach and person-times per channel and month follow without more scans.
     targets = _hour_targets(year)
-    profile = dict(
-        (pk, (position, elderly))
+    profile = {
+        pk: (position in Member.LEADING_POSITIONS, elderly)
         for pk, position, elderly in members.values_list("pk", "position", "is_elderly").order_by()
-    )
+    }
+    per_channel = {f"channel_{channel}": Count("id", filter=Q(channel=channel)) for channel in CHANNELS}
+    per_month = {f"month_{month}": Count("id", filter=Q(month=month)) for month in MONTHS}
     per_member = attended.values_list("branch_id", "category", "member_id").annotate(
-        hours=Sum("credited_hours"), times=Count("id")
+        hours=Sum("credited_hours"), times=Count("id"), **per_channel, **per_month
     ).order_by()
-    for branch_id, category, member_id, hours, times in per_member:
+    for branch_id, category, member_id, hours, times, *counts in per_member:
         cell = cells[(branch_id, category, 0, ALL, 0)]
-        cell["members_reached"] += 1
-        cell["person_times"] += times
-        position, elderly = profile.get(member_id, (Member.Position.MEMBER, False))
-        if not elderly and member_id in profile and (hours or 0) >= targets[position in Member.LEADING_POSITIONS]:
-            cell["effective_members"] += 1
+        cell[REACHED] += 1
+        cell[PERSON_TIMES] += times
+        leading, elderly = profile.get(member_id, (False, True))  # not active: never "effective"
+        if not elderly and (hours or 0) >= targets[leading]:
+            cell[EFFECTIVE] += 1
+        for key, count in zip(SLICE_KEYS, counts, strict=True):
+            if count:
+                slice_cell = cells[(branch_id, *key)]
+                slice_cell[PERSON_TIMES] += count
+                slice_cell[REACHED] += 1
 
     trained = attended.filter(
         programme__kind__in=LEADER_TRAINING_KINDS, member__position__in=Member.LEADING_POSITIONS
     ).values_list("branch_id", "category").annotate(trained=Count("member_id", distinct=True)).order_by()
     for branch_id, category, count in trained:
-        cells[(branch_id, category, 0, ALL, 0)]["leaders_trained"] = count
+        cells[(branch_id, category, 0, ALL, 0)][TRAINED] = count
     return cells
 
 
@@ -143,64 +214,107 @@ def _hour_targets(year: int) -> dict[bool, Decimal]:
     }
 
 
-def _with_all_categories(cells: dict[tuple, dict[str, int]]) -> dict[tuple, dict[str, int]]:
+def _with_all_categories(cells: dict[tuple, list[int]]) -> dict[tuple, list[int]]:
     """Add the category="" cells: sums over categories (categories partition members)."""
-    result: dict[tuple, dict[str, int]] = defaultdict(_cell)
+    result: dict[tuple, list[int]] = defaultdict(_cell)
     for (org, category, programme, channel, month), metrics in cells.items():
-        for key in ((org, category, programme, channel, month), (org, ALL, programme, channel, month)):
-            target = result[key]
-            for name, value in metrics.items():
-                target[name] += value
+        _add(result[(org, ALL, programme, channel, month)], metrics)
+        if category != ALL:
+            _add(result[(org, category, programme, channel, month)], metrics)
     return result
 
 
-def _add_ancestors(branch_cells: dict[tuple, dict[str, int]]) -> dict[tuple, dict[str, int]]:
+def _add_ancestors(branch_cells: dict[tuple, list[int]]) -> dict[tuple, list[int]]:
     """Branch cells plus every organisation above them, as sums (full refresh).
 
-    A branch's path ends with its own segment, so the branch itself is included.
+    Summed one level at a time, deepest first, so each cell is added once to its parent.
     """
-    paths = dict(Organisation.objects.values_list("pk", "path"))
-    result: dict[tuple, dict[str, int]] = defaultdict(_cell)
-    for (branch_id, *rest), metrics in branch_cells.items():
-        for segment in paths[branch_id].split("/")[:-1]:
-            target = result[(int(segment), *rest)]
-            for name, value in metrics.items():
-                target[name] += value
+    parents = dict(Organisation.objects.values_list("pk", "parent_id"))
+    depths = dict(Organisation.objects.values_list("pk", "depth"))
+    by_depth: dict[int, dict[tuple, list[int]]] = defaultdict(lambda: defaultdict(_cell))
+    for key, metrics in branch_cells.items():
+        _add(by_depth[depths[key[0]]][key], metrics)
+    result: dict[tuple, list[int]] = {}
+    for depth in range(max(by_depth, default=0), -1, -1):
+        for (org, *rest), metrics in by_depth[depth].items():
+            result[(org, *rest)] = metrics
+            parent = parents[org]
+            if parent is not None:
+                _add(by_depth[depth - 1][(parent, *rest)], metrics)
     return result
 
 
-def _ancestor_ids(branch_ids: list[int]) -> list[int]:
-    paths = Organisation.objects.filter(pk__in=branch_ids).values_list("path", flat=True)
-    return sorted({int(segment) for path in paths for segment in path.split("/")[:-1]} - set(branch_ids))
+def _stored_cells(year: int, organisation_ids: list[int]) -> dict[tuple, list[int]]:
+    rows = CoverageCell.objects.filter(year=year, organisation_id__in=organisation_ids).values_list(
+        "organisation_id", *KEY_FIELDS[2:], *METRICS
+    )
+    return {tuple(row[:5]): list(row[5:]) for row in rows}
 
 
-def _sum_branch_cells(year: int, organisation_ids: list[int]) -> dict[tuple, dict[str, int]]:
-    """Cells of ``organisation_ids`` as sums of the stored branch cells below each (incremental)."""
-    result: dict[tuple, dict[str, int]] = {}
-    for organisation in Organisation.objects.filter(pk__in=organisation_ids):
-        below = CoverageCell.objects.filter(
-            year=year,
-            organisation__path__startswith=organisation.path,
-            organisation__kind__in=Organisation.BRANCH_KINDS,
-        ).exclude(category=ALL)
-        sums = below.values_list("category", "programme_key", "channel", "month").annotate(
-            **{name: Sum(name) for name in METRICS}
-        ).order_by()
-        for category, programme, channel, month, *values in sums:
-            result[(organisation.pk, category, programme, channel, month)] = dict(zip(METRICS, values, strict=True))
-    return _with_all_categories(result)
+def _difference(new: dict[tuple, list[int]], old: dict[tuple, list[int]]) -> dict[tuple, list[int]]:
+    """new − old, key by key (a key missing on one side counts as zeros)."""
+    zero = _cell()
+    delta = {}
+    for key in new.keys() | old.keys():
+        change = [a - b for a, b in zip(new.get(key, zero), old.get(key, zero), strict=True)]
+        if any(change):
+            delta[key] = change
+    return delta
+
+
+def _apply_to_ancestors(year: int, branch_ids: list[int], delta: dict[tuple, list[int]]) -> int:
+    """Incremental path: every organisation above the branches moves by the branches' change.
+
+    Ancestor cells are sums of branch cells, so adding the difference keeps them exact;
+    the nightly full recompute rebuilds everything from scratch regardless.
+    """
+    paths = dict(Organisation.objects.filter(pk__in=branch_ids).values_list("pk", "path"))
+    moved: dict[tuple, list[int]] = defaultdict(_cell)
+    for (branch_id, *rest), change in delta.items():
+        for segment in paths[branch_id].split("/")[:-2]:  # every ancestor, not the branch itself
+            _add(moved[(int(segment), *rest)], change)
+    if not moved:
+        return 0
+    current = _stored_cells(year, sorted({key[0] for key in moved}))
+    updated = {}
+    for key, change in moved.items():
+        updated[key] = [a + b for a, b in zip(current.get(key, _cell()), change, strict=True)]
+    emptied = [key for key, metrics in updated.items() if not any(metrics)]
+    for key in emptied:
+        del updated[key]
+    if emptied:
+        _delete_cells(year, emptied)
+    return _write(year, updated, CoverageCell.objects.none())
+
+
+def _delete_cells(year: int, keys: list[tuple]) -> None:
+    condition = Q()
+    for org, category, programme, channel, month in keys:
+        condition |= Q(organisation_id=org, category=category, programme_key=programme, channel=channel, month=month)
+    CoverageCell.objects.filter(condition, year=year).delete()
 
 
 # --- writing -------------------------------------------------------------------------------
 
 
-def _write(year: int, cells: dict[tuple, dict[str, int]], stale) -> int:
+def _replace_year(year: int, cells: dict[tuple, list[int]]) -> int:
+    """Full refresh: replace the year's cells with a plain bulk insert (COPY on PostgreSQL)."""
+    CoverageCell.objects.filter(year=year).delete()
+    computed_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    writer = BulkWriter(CoverageCell, [*KEY_FIELDS, *METRICS, "computed_at"])
+    for (org, category, programme, channel, month), metrics in cells.items():
+        writer.add((year, org, category, programme, channel, month, *metrics, computed_at))
+    writer.flush()
+    return writer.count
+
+
+def _write(year: int, cells: dict[tuple, list[int]], stale) -> int:
     """Upsert ``cells``; delete the cells in ``stale`` that this run did not produce."""
     now = timezone.now()
     rows = [
         CoverageCell(
             year=year, organisation_id=org, category=category, programme_key=programme or 0,
-            channel=channel, month=month, computed_at=now, **metrics,
+            channel=channel, month=month, computed_at=now, **dict(zip(METRICS, metrics, strict=True)),
         )
         for (org, category, programme, channel, month), metrics in cells.items()
     ]

@@ -776,7 +776,10 @@ class Attendance(models.Model):
             models.Index(fields=["member", "year"], name="attendance_member_year"),
             # Covering index for the coverage roll-up: it never has to touch the table.
             models.Index(
-                fields=["year", "branch", "category", "programme", "attended", "member", "channel", "month"],
+                fields=[
+                    "year", "branch", "category", "programme", "attended", "member", "channel", "month",
+                    "credited_hours",
+                ],
                 name="attendance_report_cover",
             ),
             models.Index(
@@ -837,6 +840,53 @@ class CoverageCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.organisation_id} {self.category or '*'}"
+
+
+class CoverageRefreshRequest(models.Model):
+    """A branch whose roll-up is due: a burst of writes to one branch leads to one refresh."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    branch = models.ForeignKey(Organisation, verbose_name=_("branch"), on_delete=models.CASCADE, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("pending coverage refresh")
+        verbose_name_plural = _("pending coverage refreshes")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "branch"], name="coveragerefresh_one_per_branch_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.branch_id}"
+
+
+class CoverageRun(models.Model):
+    """One full recomputation of a year's roll-up, with its progress (shown on the dashboard)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    cells = models.PositiveIntegerField(_("cells written"), default=0)
+
+    class Meta:
+        verbose_name = _("coverage run")
+        verbose_name_plural = _("coverage runs")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.status} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 # --- Roles ------------------------------------------------------------------------------

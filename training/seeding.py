@@ -24,6 +24,7 @@ from django.utils import timezone
 from lectures.models import Lecture, Lecturer, LectureRequest, Scene, VolunteerService
 from venues.models import StudyRoute, StudyRouteStop, Venue
 
+from .bulk import BulkWriter
 from .models import (
     Attendance,
     Category,
@@ -111,46 +112,6 @@ TOPICS = [
     "新兴领域党建", "长江大保护", "新质生产力", "民法典进社区", "党史学习教育", "中国式现代化",
 ]
 DIALECTS = ["普通话", "南京话", "江浦话", "六合话"]
-
-
-class BulkWriter:
-    """Writes rows into one table: COPY on PostgreSQL, executemany elsewhere.
-
-    Columns are model field columns, quoted by the backend; values are parameters, never
-    spliced into SQL.
-    """
-
-    BATCH = 20_000
-
-    def __init__(self, model, fields: list[str]):
-        self.model = model
-        self.columns = [model._meta.get_field(name).column for name in fields]
-        self.rows: list[tuple] = []
-        quote = connection.ops.quote_name
-        self.table = quote(model._meta.db_table)
-        self.column_sql = ", ".join(quote(column) for column in self.columns)
-        self.count = 0
-
-    def add(self, row: tuple) -> None:
-        self.rows.append(row)
-        if len(self.rows) >= self.BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.rows:
-            return
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                with cursor.cursor.copy(f"COPY {self.table} ({self.column_sql}) FROM STDIN") as copy:
-                    for row in self.rows:
-                        copy.write_row(row)
-            else:
-                placeholders = ", ".join(["%s"] * len(self.columns))
-                cursor.executemany(
-                    f"INSERT INTO {self.table} ({self.column_sql}) VALUES ({placeholders})", self.rows
-                )
-        self.count += len(self.rows)
-        self.rows = []
 
 
 def aware(day: date, hour: int, minute: int = 0) -> datetime:

@@ -2,16 +2,35 @@
 
 from celery import shared_task
 from django.db import DatabaseError
+from django.utils import timezone
 
 from . import coverage
+from .models import Attendance, CoverageRun
+
+RETRY = {"autoretry_for": (DatabaseError,), "retry_backoff": True, "retry_backoff_max": 300, "max_retries": 5}
 
 
-@shared_task(
-    bind=True, acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True, retry_backoff_max=300, max_retries=5
-)
-def refresh_coverage_task(self, year: int, branch_ids: list[int] | None = None) -> int:
-    """Recompute the roll-up rows for ``year`` (only the organisations above ``branch_ids``)."""
-    return coverage.refresh_coverage(year, branch_ids=branch_ids)
+@shared_task(acks_late=True, **RETRY)
+def refresh_pending_coverage_task() -> int:
+    """The debounced incremental roll-up: every branch with a pending request."""
+    return coverage.refresh_pending()
+
+
+@shared_task(acks_late=True, **RETRY)
+def refresh_coverage_full(run_id: int) -> int:
+    """A full roll-up of one year, recorded in ``CoverageRun`` (its own queue: it is long)."""
+    return coverage.run_full_refresh(CoverageRun.objects.get(pk=run_id)).cells
+
+
+@shared_task(acks_late=True)
+def nightly_coverage() -> list[int]:
+    """Beat, every night: recompute this year and last year from scratch (self-healing)."""
+    this_year = timezone.localdate().year
+    years = sorted({this_year, Attendance.objects.report_year()} | {this_year - 1})
+    runs = [CoverageRun.objects.create(year=year) for year in years]
+    for run in runs:
+        refresh_coverage_full.delay(run.pk)
+    return [run.pk for run in runs]
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -25,8 +44,6 @@ def notify_session_change(session_pk: int, change: str) -> int:
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_session_reminder(session_pk: int) -> int:
     """Remind secretaries a day ahead; marking the session first keeps a retry from resending."""
-    from django.utils import timezone
-
     from . import notifications
     from .models import Session
 

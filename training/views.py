@@ -5,7 +5,6 @@ from datetime import date
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Q, Sum, When
-from django.db.models.functions import Substr
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -20,49 +19,6 @@ POSITION_ORDER = Case(
     *(When(position=position, then=rank) for rank, position in enumerate(Member.Position.values)),
     output_field=IntegerField(),
 )
-
-
-@login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    """Scope overview: members by category and by sub-organisation (register data only)."""
-    scope = access.require_scope(request, access.LEADER, access.ORGANISER)
-    root = _scope_root(scope)
-    members = Member.objects.visible_to(request.user).active()
-    by_category = members.values("category").annotate(total=Count("id")).order_by("category")
-    child_totals = _member_totals_by_child(root, members) if root else []
-    return render(
-        request,
-        "training/dashboard.html",
-        {
-            "root": root,
-            "members_total": members.count(),
-            "branches_total": Organisation.objects.visible_to(request.user).branches().count(),
-            "by_category": by_category,
-            "child_totals": child_totals,
-        },
-    )
-
-
-def _scope_root(scope: access.Scope) -> Organisation | None:
-    if scope.organisation_id:
-        return Organisation.objects.get(pk=scope.organisation_id)
-    return Organisation.objects.filter(parent__isnull=True).order_by("pk").first()
-
-
-def _member_totals_by_child(root: Organisation, members) -> list[tuple[Organisation, int]]:
-    """Active members under each child of ``root``: one grouped query on the path prefix."""
-    children = list(Organisation.objects.filter(parent=root).order_by("path"))
-    if not children:
-        return []
-    prefix_length = len(children[0].path)
-
-    totals = dict(
-        members.annotate(child_path=Substr("branch__path", 1, prefix_length))
-        .values("child_path")
-        .annotate(total=Count("id"))
-        .values_list("child_path", "total")
-    )
-    return [(child, totals.get(child.path, 0)) for child in children]
 
 
 @login_required

@@ -69,3 +69,9 @@ def masked(phone: str) -> str:
     from training.models import mask_phone
 
     return mask_phone(phone or "")
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    """0.8912 → 89.1%."""
+    return f"{(value or 0) * 100:.1f}%"

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import factories
 from training.seeding import SCALES, DistrictGenerator
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -35,6 +36,7 @@ def browser_type_launch_args(browser_type_launch_args):
 def demo_site(transactional_db, live_server, settings):
     """The demo district behind a live server, with plain static storage (no manifest)."""
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    factories.ensure_policy_rules()
     DistrictGenerator(SCALES["demo"], 1).run()
     return live_server
 

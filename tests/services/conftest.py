@@ -27,7 +27,9 @@ def celery_worker(transactional_db):
     assert connection.vendor == "postgresql", "services tests need DATABASE_URL=postgres://…"
     assert settings.CELERY_BROKER_URL.startswith("redis"), "services tests need CELERY_BROKER_URL=redis://…"
     from jiangbei.celery import app
+    from tests import factories
 
+    factories.ensure_policy_rules()
     queue = f"test-{uuid.uuid4().hex[:8]}"
     db = connection.settings_dict
     database_url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"

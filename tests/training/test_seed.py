@@ -7,7 +7,9 @@ from django.db import transaction
 from django.db.models import Count, Q
 
 from lectures.models import Lecture, Lecturer, LectureRequest, VolunteerService
+from training.coverage import refresh_coverage
 from training.models import Attendance, Member, Organisation, Programme, Session
+from training.reports import annual_summary, coverage_report
 from training.seeding import SCALES, DistrictGenerator, district_figures, unreached_rate
 from venues.models import StudyRoute, Venue
 
@@ -134,3 +136,10 @@ def test_full_scale_reproduces_the_articles_figures():
     assert 40_000 <= counts["members"] <= 50_000
     assert 1_900 <= counts["branches"] <= 2_100
     assert counts["attendance_rows"] >= 900_000
+    # The dashboard's reader shows the same figures through the roll-up, in the article's words.
+    refresh_coverage(2025)
+    report = coverage_report(2025, Organisation.objects.get(depth=0))
+    assert report.headline.members_reached == figures["members_reached"]
+    assert report.secretary_person_times == figures["secretary_person_times"]
+    summary = annual_summary(report)
+    assert "累计参训2100余人次" in summary and "覆盖党员近4万名" in summary

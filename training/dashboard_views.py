@@ -1,0 +1,149 @@
+"""The leadership dashboard and coverage reports. They read roll-up rows only."""
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from jiangbei import access
+
+from . import reports
+from .models import Attendance, AuditEntry, Category, CoverageRun, Member, Organisation, Programme
+from .tasks import refresh_coverage_full
+
+DASHBOARD_ROLES = (access.LEADER, access.ORGANISER)
+
+
+def _report_for(request: HttpRequest) -> reports.CoverageReport:
+    """Parse year / org / category / programme from the query string, within the user's scope."""
+    scope = access.require_scope(request)
+    year = _int(request.GET.get("year")) or Attendance.objects.report_year()
+    org_id = _int(request.GET.get("org")) or scope.organisation_id
+    if org_id:
+        organisation = access.get_object_for_user(Organisation.objects.all(), request.user, pk=org_id)
+    else:
+        organisation = Organisation.objects.filter(parent__isnull=True).order_by("pk").first()
+        if organisation is None:
+            raise Http404
+    category = request.GET.get("category", "")
+    if category not in Category.values:
+        category = ""
+    programme_id = _int(request.GET.get("programme"))
+    programme = Programme.objects.filter(pk=programme_id, year=year).first() if programme_id else None
+    return reports.coverage_report(year, organisation, category, programme)
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    access.require_scope(request, *DASHBOARD_ROLES)
+    report = _report_for(request)
+    chart = {
+        "categories": [label for _code, label, _f in report.by_category],
+        "category_reached": [f.members_reached for *_rest, f in report.by_category],
+        "category_total": [f.members_total for *_rest, f in report.by_category],
+        "children": [org.name for org, _f in report.children],
+        "children_ids": [org.pk for org, _f in report.children],
+        "children_reached": [f.members_reached for _org, f in report.children],
+        "children_not_reached": [f.not_reached for _org, f in report.children],
+        "months": [f"{month}月" for month, _f in report.by_month],
+        "month_person_times": [f.person_times for _month, f in report.by_month],
+        "channels": [{"name": label, "value": f.person_times} for _code, label, f in report.by_channel if f.person_times],
+    }
+    return render(
+        request,
+        "training/dashboard.html",
+        {
+            "report": report,
+            "chart": chart,
+            "summary": reports.annual_summary(report),
+            "years": reports.available_years(report.year),
+            "programmes": Programme.objects.filter(year=report.year).order_by("kind", "name"),
+            "categories": Category.choices,
+            "ancestors": report.organisation.ancestors() if report.organisation.depth else [],
+            "run": CoverageRun.objects.filter(year=report.year).first(),
+        },
+    )
+
+
+@login_required
+def coverage_json(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(_report_for(request).as_json(), json_dumps_params={"ensure_ascii": False})
+
+
+@login_required
+def coverage_export(request: HttpRequest) -> HttpResponse:
+    report = _report_for(request)
+    AuditEntry.objects.create(
+        user=request.user, action=AuditEntry.Action.EXPORT, target=f"coverage.xlsx {report.organisation.name}",
+        detail=request.GET.urlencode(),
+    )
+    response = HttpResponse(
+        reports.coverage_xlsx(report),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="coverage-{report.year}-{report.organisation.pk}.xlsx"'
+    return response
+
+
+@login_required
+def summary_docx(request: HttpRequest) -> HttpResponse:
+    report = _report_for(request)
+    title = f"{report.organisation.name}{report.year}年度党员教育培训工作情况"
+    AuditEntry.objects.create(
+        user=request.user, action=AuditEntry.Action.EXPORT, target=f"summary.docx {report.organisation.name}",
+    )
+    response = HttpResponse(
+        reports.summary_docx(title, reports.annual_summary(report)),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    response["Content-Disposition"] = f'attachment; filename="summary-{report.year}-{report.organisation.pk}.docx"'
+    return response
+
+
+@login_required
+@require_POST
+def refresh(request: HttpRequest) -> HttpResponse:
+    """Queue a full recomputation of the year; the page polls its progress."""
+    access.require_scope(request, *DASHBOARD_ROLES)
+    year = _int(request.POST.get("year")) or Attendance.objects.report_year()
+    run = CoverageRun.objects.create(year=year, requested_by=request.user)
+    refresh_coverage_full.apply_async((run.pk,), queue="rollups")
+    run.refresh_from_db()
+    return render(request, "training/includes/_refresh_status.html", {"run": run})
+
+
+@login_required
+def refresh_status(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require_scope(request, *DASHBOARD_ROLES)
+    run = get_object_or_404(CoverageRun, pk=pk)
+    return render(request, "training/includes/_refresh_status.html", {"run": run})
+
+
+@login_required
+def not_reached(request: HttpRequest, pk: int) -> HttpResponse:
+    """一个不落: a branch's active members with no attended row this year, with their flags."""
+    access.require_scope(request)
+    branch = access.get_object_for_user(Organisation.objects.branches(), request.user, pk=pk)
+    year = _int(request.GET.get("year")) or Attendance.objects.report_year()
+    attended = Attendance.objects.filter(member=OuterRef("pk"), year=year, attended=True)
+    members = (
+        Member.objects.visible_to(request.user)
+        .active()
+        .filter(branch=branch)
+        .exclude(Exists(attended))
+        .order_by("member_number")
+    )
+    return render(
+        request,
+        "training/not_reached.html",
+        {"branch": branch, "year": year, "members": members, "now": timezone.now()},
+    )
