@@ -5,6 +5,7 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jiangbei.access import scope_for
@@ -33,6 +34,13 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(format=DATETIME_FORMAT, **kwargs)
 
 
+def _formfield(field, **kwargs):
+    """Links typed without a scheme are taken as https://."""
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
 class SessionForm(forms.ModelForm):
     """Create or edit one session; every hard scheduling rule is checked in ``clean``."""
 
@@ -40,6 +48,7 @@ class SessionForm(forms.ModelForm):
 
     class Meta:
         model = Session
+        formfield_callback = _formfield
         fields = [
             "course", "title", "kind", "audience", "organiser", "starts_at", "ends_at", "mode", "venue",
             "lecturer", "capacity", "stream_url", "replay_url", "replay_until", "credited_hours",
