@@ -238,6 +238,7 @@ LOGGING = {
 
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "jiangbei.tasks.heartbeat", "schedule": 60.0},
+    "session-reminders": {"task": "training.tasks.queue_session_reminders", "schedule": 15 * 60.0},
     "coverage-nightly": {"task": "training.tasks.nightly_coverage", "schedule": crontab(hour=2, minute=30)},
     "remind-upcoming-lectures": {"task": "lectures.tasks.remind_upcoming_lectures", "schedule": crontab(hour=8, minute=0)},
 }

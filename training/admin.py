@@ -3,16 +3,20 @@ from django.contrib import admin
 from .models import (
     Attendance,
     AuditEntry,
+    CalendarFeed,
     Course,
     CoverageCell,
     CoverageRefreshRequest,
     CoverageRun,
     Enrolment,
     Member,
+    MemberTransfer,
     Organisation,
     PolicyRule,
     Programme,
     Session,
+    SessionQuota,
+    SessionSeries,
     StaffRole,
 )
 
@@ -108,6 +112,30 @@ class AuditEntryAdmin(admin.ModelAdmin):
     readonly_fields = ["user", "action", "target", "detail", "at"]
 
 
+@admin.register(SessionSeries)
+class SessionSeriesAdmin(admin.ModelAdmin):
+    list_display = ["title", "rule", "created_by", "created_at"]
+    raw_id_fields = ["created_by"]
+
+
+@admin.register(SessionQuota)
+class SessionQuotaAdmin(admin.ModelAdmin):
+    list_display = ["session", "organisation", "places"]
+    raw_id_fields = ["session", "organisation"]
+
+
+@admin.register(MemberTransfer)
+class MemberTransferAdmin(admin.ModelAdmin):
+    list_display = ["member", "from_branch", "to_branch", "at", "source"]
+    search_fields = ["member__name", "member__member_number"]
+    raw_id_fields = ["member", "from_branch", "to_branch"]
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "created_by", "created_at"]
+    raw_id_fields = ["organisation", "venue", "created_by"]
+    readonly_fields = ["token"]
 @admin.register(CoverageRefreshRequest)
 class CoverageRefreshRequestAdmin(admin.ModelAdmin):
     list_display = ["year", "branch", "requested_at"]

@@ -5,6 +5,7 @@
 """
 
 import secrets
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -247,6 +248,26 @@ class Member(models.Model):
         return self.position in self.LEADING_POSITIONS
 
 
+class MemberTransfer(models.Model):
+    """A member's move between branches; attendance keeps the branch it was recorded under."""
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="transfers")
+    from_branch = models.ForeignKey(
+        Organisation, verbose_name=_("from branch"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_branch = models.ForeignKey(Organisation, verbose_name=_("to branch"), on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    source = models.CharField(_("source"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("member transfer")
+        verbose_name_plural = _("member transfers")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.from_branch_id} → {self.to_branch_id}"
+
+
 def mask_phone(phone: str) -> str:
     """138****1234: enough to recognise a number, not enough to dial it."""
     digits = phone.strip()
@@ -370,6 +391,15 @@ class DeliveryMode(models.TextChoices):
     BLENDED = "blended", _("Blended")
 
 
+class CourseQuerySet(models.QuerySet):
+    def writable_by(self, user) -> "CourseQuerySet":
+        """Courses of programmes organised within the organiser's subtree."""
+        scope = scope_for(user)
+        if scope is None or scope.role not in ("organiser", "superuser"):
+            return self.none()
+        return self if scope.everything else self.filter(programme__organiser__path__startswith=scope.path)
+
+
 class Course(models.Model):
     """A course in the catalogue, aimed at member categories, with credited hours (学时)."""
 
@@ -380,6 +410,10 @@ class Course(models.Model):
     topics = models.CharField(_("topics"), max_length=255, blank=True)
     target_categories = models.JSONField(
         _("target categories"), default=list, blank=True, help_text=_("Empty means every category.")
+    )
+    target_subtypes = models.JSONField(
+        _("两企三新 subtypes"), default=list, blank=True,
+        help_text=_("Only for courses aimed at 两企三新; empty means every subtype."),
     )
     credited_hours = models.DecimalField(
         _("credited hours"), max_digits=5, decimal_places=1, validators=[MinValueValidator(0)]
@@ -395,6 +429,8 @@ class Course(models.Model):
     )
     description = models.TextField(_("description"), blank=True)
 
+    objects = CourseQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("course")
         verbose_name_plural = _("courses")
@@ -404,9 +440,39 @@ class Course(models.Model):
         return self.title
 
 
+class SessionSeries(models.Model):
+    """Sessions created together by a recurrence rule (e.g. every Tuesday evening for six weeks)."""
+
+    title = models.CharField(_("title"), max_length=160)
+    rule = models.CharField(_("recurrence"), max_length=120, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("session series")
+        verbose_name_plural = _("session series")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class SessionQuerySet(models.QuerySet):
     def upcoming(self) -> "SessionQuerySet":
         return self.filter(starts_at__gte=timezone.now(), status=Session.Status.SCHEDULED)
+
+    def writable_by(self, user) -> "SessionQuerySet":
+        """Sessions the user may change: organised within their subtree (organisers only)."""
+        scope = scope_for(user)
+        if scope is None or scope.role not in ("organiser", "superuser"):
+            return self.none()
+        return self if scope.everything else self.filter(organiser__path__startswith=scope.path)
+
+    def in_period(self, starts: datetime, ends: datetime) -> "SessionQuerySet":
+        return self.filter(starts_at__lt=ends, ends_at__gt=starts)
 
     def visible_to(self, user) -> "SessionQuerySet":
         """Sessions organised in the user's subtree, or attended or enrolled by its members."""
@@ -443,6 +509,13 @@ class Session(models.Model):
         SCHEDULED = "scheduled", _("Scheduled")
         COMPLETED = "completed", _("Completed")
         CANCELLED = "cancelled", _("Cancelled")
+
+    class Audience(models.TextChoices):
+        EVERYONE = "everyone", _("All members")
+        SECRETARIES = "secretaries", _("Branch secretaries")
+        LEADING = "leading", _("Secretaries and committee members")
+        BACKBONE = "backbone", _("Backbone members")
+        NEW_MEMBERS = "new_members", _("New and probationary members")
 
     course = models.ForeignKey(Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="sessions")
     # Copied from the course when saved: reports group attendance by programme.
@@ -485,6 +558,15 @@ class Session(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.SCHEDULED)
     checkin_token = models.CharField(_("check-in token"), max_length=40, unique=True, default=new_checkin_token)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    audience = models.CharField(
+        _("audience"), max_length=16, choices=Audience.choices, default=Audience.EVERYONE
+    )
+    series = models.ForeignKey(
+        SessionSeries, verbose_name=_("series"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="sessions",
+    )
+    cancellation_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
+    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True, editable=False)
 
     objects = SessionQuerySet.as_manager()
 
@@ -545,6 +627,63 @@ class Enrolment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} → {self.session}"
+
+
+class SessionQuota(models.Model):
+    """Places in a session reserved for one organisation's subtree (e.g. each street sends N)."""
+
+    session = models.ForeignKey(Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="quotas")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="+"
+    )
+    places = models.PositiveIntegerField(_("places"))
+
+    class Meta:
+        verbose_name = _("quota")
+        verbose_name_plural = _("quotas")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "organisation"], name="quota_one_per_session_organisation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.places}"
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class CalendarFeed(models.Model):
+    """An ICS feed behind an unguessable URL: sessions of one organisation (subtree), branch or venue."""
+
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_feed_token, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, null=True, blank=True,
+        related_name="calendar_feeds",
+    )
+    venue = models.ForeignKey(
+        "venues.Venue", verbose_name=_("venue"), on_delete=models.CASCADE, null=True, blank=True,
+        related_name="calendar_feeds",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(organisation__isnull=True, venue__isnull=False)
+                | Q(organisation__isnull=False, venue__isnull=True),
+                name="calendarfeed_one_subject",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.organisation or self.venue)
 
 
 class AttendanceQuerySet(models.QuerySet):

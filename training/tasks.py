@@ -31,3 +31,34 @@ def nightly_coverage() -> list[int]:
     for run in runs:
         refresh_coverage_full.delay(run.pk)
     return [run.pk for run in runs]
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def notify_session_change(session_pk: int, change: str) -> int:
+    """Tell the secretaries of enrolled members that a session changed or was cancelled."""
+    from . import notifications
+
+    return notifications.notify(session_pk, change)
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_session_reminder(session_pk: int) -> int:
+    """Remind secretaries a day ahead; marking the session first keeps a retry from resending."""
+    from . import notifications
+    from .models import Session
+
+    marked = Session.objects.filter(pk=session_pk, reminder_sent_at__isnull=True).update(
+        reminder_sent_at=timezone.now()
+    )
+    return notifications.notify(session_pk, "reminder") if marked else 0
+
+
+@shared_task
+def queue_session_reminders() -> int:
+    """Periodic: queue a reminder for each session starting within the next day."""
+    from . import notifications
+
+    pks = notifications.due_reminders()
+    for pk in pks:
+        send_session_reminder.delay(pk)
+    return len(pks)

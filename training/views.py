@@ -1,5 +1,7 @@
 """Views for organisations, members and sessions. Thin: scope, query, render."""
 
+from datetime import date
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Q, Sum, When
@@ -61,6 +63,9 @@ def session_list(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     if kind in Session.Kind.values:
         sessions = sessions.filter(kind=kind)
+    day = _parse_day(request.GET.get("day", ""))
+    if day:
+        sessions = sessions.filter(starts_at__date=day)
     month = _parse_month(request.GET.get("month", ""))
     if month:  # year/month lookups are evaluated in the current time zone (Asia/Shanghai)
         sessions = sessions.filter(starts_at__year=month[0], starts_at__month=month[1])
@@ -70,6 +75,13 @@ def session_list(request: HttpRequest) -> HttpResponse:
         "training/session_list.html",
         {"page": page, "query": query, "kind": kind, "kinds": Session.Kind.choices, "month": request.GET.get("month", "")},
     )
+
+
+def _parse_day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def _parse_month(value: str) -> tuple[int, int] | None:
@@ -143,7 +155,10 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "training/member_detail.html",
-        {"member": member, "attendances": attendances[:100], "totals": totals, "year": year},
+        {
+            "member": member, "attendances": attendances[:100], "totals": totals, "year": year,
+            "transfers": member.transfers.select_related("from_branch", "to_branch"),
+        },
     )
 
 

@@ -4,7 +4,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from jiangbei.access import scoped
+from jiangbei.access import scope_for, scoped
+
+
+def district_wide(scope) -> bool:
+    """Superusers and organisers at the top of the tree (the district) manage every venue."""
+    return scope.everything or scope.path.count("/") <= 1
 
 
 class VenueQuerySet(models.QuerySet):
@@ -14,6 +19,13 @@ class VenueQuerySet(models.QuerySet):
     def visible_to(self, user) -> "VenueQuerySet":
         """The venue directory is shared district-wide: every staff role may read it."""
         return scoped(self, user, None)
+
+    def writable_by(self, user) -> "VenueQuerySet":
+        """Organisers change venues in streets within their subtree; district organisers, all."""
+        scope = scope_for(user)
+        if scope is None or scope.role not in ("organiser", "superuser"):
+            return self.none()
+        return self if district_wide(scope) else self.filter(street__path__startswith=scope.path)
 
 
 class Venue(models.Model):
@@ -94,6 +106,17 @@ class VenuePhoto(models.Model):
         return self.caption or self.image.name
 
 
+class StudyRouteQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "StudyRouteQuerySet":
+        return scoped(self, user, None)
+
+    def writable_by(self, user) -> "StudyRouteQuerySet":
+        scope = scope_for(user)
+        if scope is None or scope.role not in ("organiser", "superuser"):
+            return self.none()
+        return self if district_wide(scope) else self.filter(street__path__startswith=scope.path)
+
+
 class StudyRoute(models.Model):
     """A red study route (红色研学路线): real-scene venues visited in order."""
 
@@ -108,6 +131,8 @@ class StudyRoute(models.Model):
         related_name="study_routes",
     )
     is_active = models.BooleanField(_("in use"), default=True)
+
+    objects = StudyRouteQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("study route")
