@@ -1,0 +1,57 @@
+"""50 simultaneous QR scans by one member, through the view, against PostgreSQL."""
+
+import importlib
+import threading
+from datetime import timedelta
+from unittest import mock
+
+from django.apps import apps
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from tests import factories
+from training.models import Attendance, Organisation
+
+SCANS = 50
+
+
+def test_fifty_simultaneous_scans_leave_one_row_and_no_error(transactional_db):
+    assert connection.vendor == "postgresql", "run the services tests with DATABASE_URL=postgres://…"
+    importlib.import_module("training.migrations.0003_policy_rules").add_rules(apps, None)
+    root = factories.organisation("新区党工委", Organisation.Kind.WORKING_COMMITTEE)
+    branch = factories.organisation("并发测试党支部", Organisation.Kind.BRANCH, root)
+    member = factories.member(branch, name="并发党员")
+    session = factories.session(branch, starts_at=timezone.now() - timedelta(minutes=3))
+    url = reverse("checkin", args=[session.checkin_token])
+    barrier = threading.Barrier(SCANS)
+    statuses: list[int] = []
+    texts: list[str] = []
+    lock = threading.Lock()
+
+    def scan() -> None:
+        client = Client()
+        try:
+            barrier.wait(timeout=30)
+            response = client.post(url, {"name": member.name, "identifier": member.member_number},
+                                   REMOTE_ADDR="10.0.0.1")
+            with lock:
+                statuses.append(response.status_code)
+                texts.append(response.content.decode())
+        finally:
+            connection.close()
+
+    with mock.patch("training.tasks.refresh_coverage_task.delay") as enqueue:
+        threads = [threading.Thread(target=scan) for _ in range(SCANS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+
+    assert statuses == [200] * SCANS
+    assert all("checkin-done" in text for text in texts)
+    assert Attendance.objects.filter(session=session, member=member).count() == 1
+    row = Attendance.objects.get(session=session, member=member)
+    assert (row.status, row.channel, row.attended) == ("present", "qr", True)
+    assert enqueue.call_count >= 1  # the coverage refresh is queued after the commit
