@@ -204,10 +204,9 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
                 except AttendanceError as exc:
                     error = str(exc)
                 else:
-                    year = services.session_year(session)
                     return render(request, "training/checkin_done.html", {
-                        **context, "result": result, "year": year,
-                        "hours": services.member_hours(member, year),
+                        **context, "result": result, "year": services.session_year(session),
+                        "hours": result.year_hours,
                     })
             return render(request, "training/checkin.html", {**context, "form": form, "error": error}, status=400)
     else:

@@ -13,8 +13,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import Exists, OuterRef, Q, Subquery, Sum
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +29,7 @@ from .models import (
     AuditEntry,
     Course,
     DeliveryMode,
+    Enrolment,
     FirstTopicFormat,
     MakeupAssignment,
     Member,
@@ -36,6 +40,10 @@ from .models import (
 )
 
 WRITE_BATCH = 2000
+RULES_CACHE_SECONDS = 60
+# QR scans arrive in bursts: one roll-up per branch per burst is enough. A scan that finds a
+# refresh already pending within this many seconds relies on it (it runs a little later).
+COALESCE_SECONDS = 20
 UPSERT_FIELDS = [
     "status", "channel", "minutes", "credited_hours", "makeup_for", "recorded_by", "recorded_at",
     "branch", "category", "programme", "year", "month", "attended",
@@ -65,6 +73,16 @@ class CreditRules:
 
     @classmethod
     def for_year(cls, year: int) -> "CreditRules":
+        """The crediting rules in force in ``year`` (cached for a minute: they change yearly)."""
+        key = f"credit-rules:{year}"
+        rules = cache.get(key)
+        if rules is None:
+            rules = cls._load(year)
+            cache.set(key, rules, RULES_CACHE_SECONDS)
+        return rules
+
+    @classmethod
+    def _load(cls, year: int) -> "CreditRules":
         K = PolicyRule.Key
         values: dict[str, Decimal] = {}
         rules = PolicyRule.objects.in_force(year).filter(key__in=[K.MIN_MINUTES_WATCHED, K.REPLAY_EARNS_HOURS])
@@ -84,6 +102,11 @@ class CreditRules:
             if channel == Attendance.Channel.REPLAY and not self.replay_earns:
                 return Decimal("0")
         return session.hours
+
+
+@receiver([post_save, post_delete], sender=PolicyRule)
+def _forget_credit_rules(sender, instance: PolicyRule, **kwargs) -> None:
+    cache.delete_many([f"credit-rules:{year}" for year in range(instance.effective_from, instance.effective_from + 30)])
 
 
 def session_year(session: Session) -> int:
@@ -107,11 +130,14 @@ def record_attendance(
     by=None,
     channel: str = Attendance.Channel.ROSTER,
     rules: CreditRules | None = None,
+    coalesce_refresh: bool = False,
+    known_changed: bool = False,
 ) -> int:
     """Write ``marks`` for ``session`` in one transaction; returns the number of rows changed.
 
     Idempotent: a mark equal to the stored row is skipped, so repeating a save (or a scan,
-    or an import) changes nothing. With ``by`` set, every member must be inside that user's
+    or an import) changes nothing (``known_changed`` skips that check when the caller has just
+    read the rows). With ``by`` set, every member must be inside that user's
     scope, or nothing is written.
     """
     if not marks:
@@ -134,10 +160,34 @@ def record_attendance(
         if by is not None:
             _check_scope(by, {mark.member.branch_id for mark in marks})
         for start in range(0, len(marks), WRITE_BATCH):
-            written += _upsert(session, marks[start:start + WRITE_BATCH], by, channel, rules)
+            written += _upsert(session, marks[start:start + WRITE_BATCH], by, channel, rules, known_changed)
         if written:
-            coverage.schedule_refresh({mark.member.branch_id for mark in marks}, [session_year(session)])
+            branch_ids = {mark.member.branch_id for mark in marks}
+            if coalesce_refresh:
+                _schedule_coalesced_refresh(branch_ids, session_year(session))
+            else:
+                coverage.schedule_refresh(branch_ids, [session_year(session)])
     return written
+
+
+def _schedule_coalesced_refresh(branch_ids: set[int], year: int) -> None:
+    """Like ``coverage.schedule_refresh``, but at most one pending refresh per branch and burst.
+
+    The first write of a burst queues a refresh to run ``COALESCE_SECONDS + 10`` seconds after
+    its commit; writes that find it pending commit well before it runs. With eager tasks (no
+    broker) there is no "later", so every write refreshes at once.
+    """
+    from jiangbei.celery import app
+
+    from .tasks import refresh_coverage_task
+
+    if app.conf.task_always_eager:
+        coverage.schedule_refresh(branch_ids, [year])
+        return
+    fresh = sorted(b for b in branch_ids if cache.add(f"coverage-pending:{year}:{b}", 1, COALESCE_SECONDS))
+    if fresh:
+        transaction.on_commit(lambda: refresh_coverage_task.apply_async(
+            (year, fresh), countdown=COALESCE_SECONDS + 10, ignore_result=True))
 
 
 def _check_scope(user, branch_ids: set[int]) -> None:
@@ -151,8 +201,10 @@ def _check_scope(user, branch_ids: set[int]) -> None:
         raise AttendanceError(_("Some of these members belong to a branch outside your responsibility."))
 
 
-def _upsert(session: Session, marks: Sequence[Mark], by, channel: str, rules: CreditRules) -> int:
-    existing = {
+def _upsert(
+    session: Session, marks: Sequence[Mark], by, channel: str, rules: CreditRules, known_changed: bool
+) -> int:
+    existing = {} if known_changed else {
         row[0]: row[1:]
         for row in Attendance.objects.filter(session=session, member_id__in=[m.member.pk for m in marks]).values_list(
             "member_id", "status", "channel", "minutes", "credited_hours", "makeup_for_id"
@@ -192,6 +244,7 @@ class CheckinResult:
     member: Member
     attendance_status: str
     already: bool
+    year_hours: Decimal  # the member's credited hours in the session's year, this check-in included
 
 
 def checkin_window(session: Session) -> tuple[datetime, datetime]:
@@ -204,12 +257,18 @@ def find_checkin_member(session: Session, identifier: str, name: str) -> Member 
     identifier, name = identifier.strip().upper(), name.strip()
     if not identifier or not name:
         return None
-    eligible = Q(branch__path__startswith=session.organiser.path) | Q(enrolments__session=session)
+    enrolled = Enrolment.objects.filter(session=session).values("member_id")
+    eligible = Q(branch__path__startswith=session.organiser.path) | Q(pk__in=enrolled)
+    current = Attendance.objects.filter(session=session, member=OuterRef("pk")).values("status")[:1]
+    year = session_year(session)
     candidates = (
         Member.objects.active()
         .filter(Q(member_number=identifier) | Q(phone=identifier), name=name)
         .filter(eligible)
-        .distinct()[:2]
+        .annotate(
+            current_status=Subquery(current),
+            year_hours=Sum("attendances__credited_hours", filter=Q(attendances__year=year)),
+        )[:2]
     )
     found = list(candidates)
     return found[0] if len(found) == 1 else None
@@ -228,13 +287,21 @@ def check_in(session: Session, member: Member, now: datetime | None = None) -> C
         )
     if now > closes:
         raise AttendanceError(_("Check-in for this session has closed."))
-    current = Attendance.objects.filter(session=session, member=member).values_list("status", flat=True).first()
+    if hasattr(member, "current_status"):  # loaded with the member by find_checkin_member
+        current, hours_before = member.current_status, member.year_hours or Decimal("0")
+    else:
+        current = Attendance.objects.filter(session=session, member=member).values_list("status", flat=True).first()
+        hours_before = member_hours(member, session_year(session))
     if current in Attendance.ATTENDED_STATUSES:
-        return CheckinResult(member, current, already=True)
+        return CheckinResult(member, current, already=True, year_hours=hours_before)
     late_after = getattr(settings, "CHECKIN_LATE_AFTER_MINUTES", 10)
     status = Attendance.Status.LATE if now > session.starts_at + timedelta(minutes=late_after) else Attendance.Status.PRESENT
-    record_attendance(session, [Mark(member, status)], channel=Attendance.Channel.QR)
-    return CheckinResult(member, status, already=False)
+    rules = CreditRules.for_year(session_year(session))
+    # The row, if any, is excused or absent (no hours): this scan changes it.
+    record_attendance(session, [Mark(member, status)], channel=Attendance.Channel.QR, rules=rules,
+                      coalesce_refresh=True, known_changed=True)
+    credited = rules.hours(session, status, Attendance.Channel.QR, 0)
+    return CheckinResult(member, status, already=False, year_hours=hours_before + credited)
 
 
 def rotate_checkin_token(session: Session) -> str:

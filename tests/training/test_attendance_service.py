@@ -62,9 +62,13 @@ def test_viewing_hours_follow_policy_rules(district):
     assert rules.hours(session, "present", "live", rules.min_minutes - 1) == 0
     assert rules.hours(session, "present", "live", rules.min_minutes) == session.hours
     assert rules.hours(session, "present", "replay", 90) == session.hours
-    PolicyRule.objects.filter(key=PolicyRule.Key.REPLAY_EARNS_HOURS).update(value=0)
+    rule = PolicyRule.objects.in_force(services.session_year(session)).get(key=PolicyRule.Key.REPLAY_EARNS_HOURS)
+    rule.value = 0
+    rule.save(update_fields=["value"])  # saving a rule forgets the cached crediting rules
     rules = services.CreditRules.for_year(services.session_year(session))
     assert rules.hours(session, "present", "replay", 90) == 0
+    rule.value = 1
+    rule.save(update_fields=["value"])
 
 
 def test_write_enqueues_coverage_refresh_after_commit(district, personas, django_capture_on_commit_callbacks):

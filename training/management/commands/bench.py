@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from training.models import Organisation
 from training.seeding import SCALES, DistrictGenerator, district_figures
 
-BENCHMARK_MODULES: list[str] = []
+BENCHMARK_MODULES: list[str] = ["training.bench_attendance"]
 
 
 class Command(BaseCommand):
