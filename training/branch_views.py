@@ -3,6 +3,7 @@
 Thin views: scope via ``jiangbei.access``, a form, a service call, a template.
 """
 
+import hashlib
 from datetime import date
 
 from django.contrib import messages
@@ -226,8 +227,6 @@ def import_upload(request: HttpRequest, pk: int) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        import hashlib
-
         digest = hashlib.sha256()
         for chunk in upload.chunks():
             digest.update(chunk)
@@ -267,10 +266,13 @@ def import_job(request: HttpRequest, pk: int, job_id: int) -> HttpResponse:
 def import_commit(request: HttpRequest, pk: int, job_id: int) -> HttpResponse:
     _writer_scope(request)
     job = _job(request, pk, job_id)
-    if job.state != ImportJob.State.PREVIEW or not job.valid_rows:
+    # A double tap must not import twice: only the request that moves the job on queues it.
+    queued = ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.PREVIEW, valid_rows__gt=0).update(
+        state=ImportJob.State.QUEUED, processed_rows=0
+    )
+    if not queued:
         messages.error(request, _("This file cannot be imported."))
         return redirect("import_job", pk=pk, job_id=job.pk)
-    ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.QUEUED, processed_rows=0)
     commit_import_task.delay(job.pk)
     return redirect("import_job", pk=pk, job_id=job.pk)
 

@@ -163,3 +163,15 @@ def test_progress_partial_for_htmx(district, client_as, lecture):
     response = client.get(reverse("import_job", args=[lecture.pk, last_job().pk]), HTTP_HX_REQUEST="true")
     assert 'id="import-status"' in response.text
     assert "<html" not in response.text
+
+
+def test_confirming_twice_imports_once(district, client_as, lecture):
+    content = xlsx_bytes([["党员编号", "姓名", "分钟"], [district.member_a1.member_number, district.member_a1.name, 40]])
+    client = client_as("organiser")
+    upload(client, lecture, "log.xlsx", content)
+    job = last_job()
+    client.post(reverse("import_commit", args=[lecture.pk, job.pk]))
+    response = client.post(reverse("import_commit", args=[lecture.pk, job.pk]), follow=True)
+    job.refresh_from_db()
+    assert (job.state, job.written_rows) == ("done", 1)
+    assert "无法导入" in response.text
