@@ -304,7 +304,8 @@ def makeup_list(request: HttpRequest) -> HttpResponse:
     if response:
         return response
     members = Member.objects.filter(branch=branch).active()
-    missed = services.missed_not_made_up(members).filter(year=timezone.localdate().year)
+    year = Attendance.objects.filter(branch=branch).report_year()
+    missed = services.missed_not_made_up(members).filter(year=year)
     page = Paginator(missed, 50).get_page(request.GET.get("page"))
     assignments = {
         (a.missed_session_id, a.member_id): a
@@ -432,12 +433,15 @@ def _parse_date(value: str) -> date | None:
 # --- ledger (台账) ----------------------------------------------------------------------------
 
 
-def _ledger_period(request: HttpRequest) -> tuple[LedgerPeriodForm, date, date]:
+def _ledger_period(request: HttpRequest, branch: Organisation) -> tuple[LedgerPeriodForm, date, date]:
+    """The requested period, or by default the branch's latest year with attendance, to today."""
     today = timezone.localdate()
-    form = LedgerPeriodForm(request.GET or {"start": date(today.year, 1, 1), "end": today})
+    year = Attendance.objects.filter(branch=branch).report_year()
+    start, end = date(year, 1, 1), min(today, date(year, 12, 31))
+    form = LedgerPeriodForm(request.GET if "start" in request.GET else {"start": start, "end": end})
     if form.is_valid():
         return form, form.cleaned_data["start"], form.cleaned_data["end"]
-    return form, date(today.year, 1, 1), today
+    return form, start, end
 
 
 @login_required
@@ -446,7 +450,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
     branch, response = _branch_or_pick(request, scope, "ledger")
     if response:
         return response
-    form, start, end = _ledger_period(request)
+    form, start, end = _ledger_period(request, branch)
     data = ledger_module.build(branch, start, end)
     return render(request, "training/ledger.html", {"ledger": data, "form": form, "branch": branch,
                                                     "query": request.GET.urlencode()})
@@ -458,7 +462,7 @@ def ledger_xlsx(request: HttpRequest) -> HttpResponse:
     branch = _branch_for(request, scope)
     if branch is None:
         raise Http404
-    _form, start, end = _ledger_period(request)
+    _form, start, end = _ledger_period(request, branch)
     content = ledger_module.to_xlsx(ledger_module.build(branch, start, end))
     services.audit(request.user, AuditEntry.Action.EXPORT, f"{branch.name} 台账", f"{start}–{end}")
     response = HttpResponse(
