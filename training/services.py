@@ -8,6 +8,7 @@ coverage refresh for after the commit.
 
 import sqlite3
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -156,7 +157,9 @@ def record_attendance(
     rules = rules or CreditRules.for_year(session_year(session))
     _widen_sqlite_batches()
     written = 0
-    with transaction.atomic():
+    # One INSERT … ON CONFLICT is atomic by itself: a lone QR scan needs no BEGIN/COMMIT round trips.
+    single_statement = by is None and known_changed and len(marks) <= WRITE_BATCH and connection.get_autocommit()
+    with nullcontext() if single_statement else transaction.atomic():
         if by is not None:
             _check_scope(by, {mark.member.branch_id for mark in marks})
         for start in range(0, len(marks), WRITE_BATCH):
