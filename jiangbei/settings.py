@@ -207,6 +207,27 @@ CELERY_TASK_ROUTES = {"training.tasks.refresh_coverage_full": {"queue": "rollups
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
+# --- Cache ------------------------------------------------------------------------------
+# Shared between processes in the services tier (rate limits, progress, debouncing): Redis,
+# by default the broker's server one database up, so clearing the cache leaves tasks alone.
+def _sibling_redis_database(url: str) -> str:
+    base, _, database = url.rpartition("/")
+    return f"{base}/{int(database) + 1}" if database.isdigit() else f"{url.rstrip('/')}/1"
+
+
+CACHE_URL = env_str("CACHE_URL") or (
+    _sibling_redis_database(CELERY_BROKER_URL) if CELERY_BROKER_URL.startswith("redis") else ""
+)
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://")):
+    raise ImproperlyConfigured(f"CACHE_URL must start with redis:// or rediss:// (got {CACHE_URL!r})")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "jiangbei"}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # --- Mail -------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "noreply@jiangbei.local"

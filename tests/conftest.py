@@ -96,6 +96,14 @@ def eager_celery_unless_services(request):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate limits and debounce keys must not leak from one test (or run) into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Real hashing costs ~0.3 s a user; the tests exercise access rules, not PBKDF2.

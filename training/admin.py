@@ -6,7 +6,6 @@ from .models import (
     CalendarFeed,
     Course,
     CoverageCell,
-    CoverageRefreshRequest,
     CoverageRun,
     Enrolment,
     Member,
@@ -136,14 +135,6 @@ class CalendarFeedAdmin(admin.ModelAdmin):
     list_display = ["__str__", "created_by", "created_at"]
     raw_id_fields = ["organisation", "venue", "created_by"]
     readonly_fields = ["token"]
-@admin.register(CoverageRefreshRequest)
-class CoverageRefreshRequestAdmin(admin.ModelAdmin):
-    list_display = ["year", "branch", "requested_at"]
-    list_filter = ["year"]
-    search_fields = ["branch__name"]
-    raw_id_fields = ["branch"]
-
-
 @admin.register(CoverageRun)
 class CoverageRunAdmin(admin.ModelAdmin):
     list_display = ["year", "status", "requested_by", "created_at", "started_at", "finished_at", "cells"]

@@ -17,9 +17,9 @@ member (hours, and counts per channel and month).
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
@@ -28,7 +28,6 @@ from .bulk import BulkWriter
 from .models import (
     Attendance,
     CoverageCell,
-    CoverageRefreshRequest,
     CoverageRun,
     Member,
     Organisation,
@@ -49,46 +48,36 @@ KEY_FIELDS = ("year", "organisation", "category", "programme_key", "channel", "m
 
 
 DEBOUNCE_SECONDS = 10
-STALE_REQUEST = timedelta(minutes=5)
+# A write that relied on an already queued refresh has this long to commit before it runs.
+SETTLE_SECONDS = 10
 
 
 def schedule_refresh(branch_ids: Iterable[int], years: Iterable[int]) -> None:
-    """Ask for the roll-up of these branches to be refreshed after this transaction commits.
+    """Queue the roll-up of these branches for after the current transaction commits.
 
-    Call it from every attendance write path, inside the write's transaction. Requests are
-    rows in ``CoverageRefreshRequest``: while one is pending for a branch, further writes
-    add nothing, so a burst of writes leads to one refresh ``DEBOUNCE_SECONDS`` later. A
-    request older than ``STALE_REQUEST`` (its task lost) is sent again.
+    Call it from every attendance write path, inside the write's transaction. Debounced: the
+    first write to a branch queues a refresh to run ``DEBOUNCE_SECONDS + SETTLE_SECONDS``
+    later, and the writes to that branch in the next ``DEBOUNCE_SECONDS`` rely on it, so a
+    burst of writes leads to one refresh. The gate is a cache key (Redis in the services
+    tier), so it costs no query. With eager tasks there is no "later": every write refreshes.
     """
-    from .tasks import refresh_pending_coverage_task
+    from jiangbei.celery import app
 
-    wanted = {(year, branch_id) for year in set(years) for branch_id in set(branch_ids)}
-    if not wanted:
-        return
-    pending = CoverageRefreshRequest.objects.filter(
-        year__in={year for year, _branch in wanted},
-        branch_id__in={branch for _year, branch in wanted},
-        requested_at__gte=timezone.now() - STALE_REQUEST,
-    )
-    missing = wanted - set(pending.values_list("year", "branch_id"))
-    if not missing:
-        return
-    now = timezone.now()
-    for year, branch_id in missing:
-        CoverageRefreshRequest.objects.update_or_create(year=year, branch_id=branch_id, defaults={"requested_at": now})
-    transaction.on_commit(lambda: refresh_pending_coverage_task.apply_async(countdown=DEBOUNCE_SECONDS))
+    from .tasks import refresh_coverage_task
 
-
-def refresh_pending() -> int:
-    """Refresh every branch with a pending request (the debounced incremental path)."""
-    with transaction.atomic():
-        requests = CoverageRefreshRequest.objects.select_for_update(skip_locked=True)
-        due = list(requests.values_list("pk", "year", "branch_id"))
-        CoverageRefreshRequest.objects.filter(pk__in=[pk for pk, _year, _branch in due]).delete()
-    by_year: dict[int, list[int]] = defaultdict(list)
-    for _pk, year, branch_id in due:
-        by_year[year].append(branch_id)
-    return sum(refresh_coverage(year, branch_ids=branches) for year, branches in sorted(by_year.items()))
+    eager = app.conf.task_always_eager
+    for year in sorted(set(years)):
+        due = sorted(
+            branch_id
+            for branch_id in set(branch_ids)
+            if eager or cache.add(f"coverage-refresh:{year}:{branch_id}", 1, DEBOUNCE_SECONDS)
+        )
+        if due:
+            transaction.on_commit(
+                lambda year=year, due=due: refresh_coverage_task.apply_async(
+                    (year, due), countdown=DEBOUNCE_SECONDS + SETTLE_SECONDS
+                )
+            )
 
 
 def run_full_refresh(run: CoverageRun) -> CoverageRun:

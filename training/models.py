@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jiangbei.access import scope_for, scoped
 
@@ -490,6 +491,14 @@ class SessionQuerySet(models.QuerySet):
         )
 
 
+class FirstTopicFormat(models.TextChoices):
+    COLLECTIVE_STUDY = "collective_study", _("Collective study")
+    GUIDED_READING = "guided_reading", _("Guided reading")
+    DISCUSSION = "discussion", _("Discussion")
+    VIDEO = "video", _("Video")
+    LECTURE = "lecture", pgettext_lazy("first topic format", "Lecture")
+
+
 class Session(models.Model):
     """One scheduled meeting of a course: a class, a live lecture or a branch meeting."""
 
@@ -551,6 +560,10 @@ class Session(models.Model):
         related_name="sessions",
     )
     first_topic = models.CharField(_("first agenda item (第一议题)"), max_length=200, blank=True)
+    first_topic_format = models.CharField(
+        _("first agenda item format"), max_length=16, choices=FirstTopicFormat.choices, blank=True
+    )
+    summary = models.TextField(_("summary"), blank=True)
     credited_hours = models.DecimalField(
         _("credited hours"), max_digits=5, decimal_places=1, null=True, blank=True,
         help_text=_("Leave empty to use the course's hours."),
@@ -800,6 +813,88 @@ class Attendance(models.Model):
         self.attended = self.status in self.ATTENDED_STATUSES
 
 
+class MakeupAssignment(models.Model):
+    """Make-up study (补学) assigned to a member who missed a session.
+
+    ``makeup_session`` empty means the missed session's replay. Completing it writes a
+    ``makeup`` attendance linked to the missed session (``Attendance.makeup_for``).
+    """
+
+    missed_session = models.ForeignKey(
+        Session, verbose_name=_("missed session"), on_delete=models.CASCADE, related_name="makeup_assignments"
+    )
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="makeup_assignments"
+    )
+    makeup_session = models.ForeignKey(
+        Session,
+        verbose_name=_("make-up session"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Leave empty to study the replay."),
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assigned by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    assigned_at = models.DateTimeField(_("assigned at"), default=timezone.now)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("make-up assignment")
+        verbose_name_plural = _("make-up assignments")
+        constraints = [
+            models.UniqueConstraint(fields=["missed_session", "member"], name="makeup_one_per_missed_session_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} ← {self.missed_session_id}"
+
+
+class ImportJob(models.Model):
+    """An uploaded viewing log: previewed first, then committed (in a task for large files)."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        VALIDATING = "validating", _("Checking")
+        PREVIEW = "preview", _("Awaiting confirmation")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    session = models.ForeignKey(Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="imports")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=200)
+    sha256 = models.CharField(_("checksum"), max_length=64)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.QUEUED)
+    default_channel = models.CharField(_("default channel"), max_length=12, default="live")
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    valid_rows = models.PositiveIntegerField(_("valid rows"), default=0)
+    error_rows = models.PositiveIntegerField(_("rows with errors"), default=0)
+    written_rows = models.PositiveIntegerField(_("rows written"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    message = models.CharField(_("message"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("viewing-log import")
+        verbose_name_plural = _("viewing-log imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
 # --- Coverage roll-ups ------------------------------------------------------------------
 
 
@@ -840,24 +935,6 @@ class CoverageCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.organisation_id} {self.category or '*'}"
-
-
-class CoverageRefreshRequest(models.Model):
-    """A branch whose roll-up is due: a burst of writes to one branch leads to one refresh."""
-
-    year = models.PositiveSmallIntegerField(_("year"))
-    branch = models.ForeignKey(Organisation, verbose_name=_("branch"), on_delete=models.CASCADE, related_name="+")
-    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("pending coverage refresh")
-        verbose_name_plural = _("pending coverage refreshes")
-        constraints = [
-            models.UniqueConstraint(fields=["year", "branch"], name="coveragerefresh_one_per_branch_year"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.year} {self.branch_id}"
 
 
 class CoverageRun(models.Model):

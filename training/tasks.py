@@ -11,9 +11,9 @@ RETRY = {"autoretry_for": (DatabaseError,), "retry_backoff": True, "retry_backof
 
 
 @shared_task(acks_late=True, **RETRY)
-def refresh_pending_coverage_task() -> int:
-    """The debounced incremental roll-up: every branch with a pending request."""
-    return coverage.refresh_pending()
+def refresh_coverage_task(year: int, branch_ids: list[int]) -> int:
+    """The incremental roll-up of some branches (queued, debounced, by ``schedule_refresh``)."""
+    return coverage.refresh_coverage(year, branch_ids=branch_ids)
 
 
 @shared_task(acks_late=True, **RETRY)
@@ -62,3 +62,19 @@ def queue_session_reminders() -> int:
     for pk in pks:
         send_session_reminder.delay(pk)
     return len(pks)
+
+
+@shared_task(acks_late=True)
+def validate_import_task(job_id: int) -> None:
+    """Check every row of an uploaded viewing log and stage the valid ones."""
+    from . import viewing_log
+
+    viewing_log.validate_job(job_id)
+
+
+@shared_task(acks_late=True)
+def commit_import_task(job_id: int) -> None:
+    """Write the staged rows of a checked viewing log in one transaction."""
+    from . import viewing_log
+
+    viewing_log.commit_job(job_id)

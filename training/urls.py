@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import (
+    branch_views,
     course_views,
     dashboard_views,
     enrolment_views,
@@ -53,4 +54,21 @@ urlpatterns = [
     path("members/", views.member_list, name="member_list"),
     path("members/<int:pk>/", views.member_detail, name="member_detail"),
     path("orgs/<int:pk>/", views.organisation_detail, name="organisation_detail"),
+    # Branch secretaries: attendance and organisational life.
+    path("sessions/<int:pk>/roster/", branch_views.roster, name="roster"),
+    path("sessions/<int:pk>/roster/mark/", branch_views.roster_mark, name="roster_mark"),
+    path("sessions/<int:pk>/poster.png", branch_views.poster, name="session_poster"),
+    path("sessions/<int:pk>/rotate-token/", branch_views.rotate_token, name="rotate_token"),
+    path("sessions/<int:pk>/import/", branch_views.import_upload, name="import_upload"),
+    path("sessions/<int:pk>/import/<int:job_id>/", branch_views.import_job, name="import_job"),
+    path("sessions/<int:pk>/import/<int:job_id>/commit/", branch_views.import_commit, name="import_commit"),
+    path("imports/template.csv", branch_views.import_template, name="import_template"),
+    path("c/<str:token>/", branch_views.checkin, name="checkin"),
+    path("branch/makeup/", branch_views.makeup_list, name="makeup_list"),
+    path("branch/makeup/action/", branch_views.makeup_action, name="makeup_action"),
+    path("branch/home-study/", branch_views.home_study, name="home_study"),
+    path("branch/meetings/new/", branch_views.meeting_new, name="meeting_new"),
+    path("branch/compliance/", branch_views.compliance, name="compliance"),
+    path("branch/ledger/", branch_views.ledger, name="ledger"),
+    path("branch/ledger.xlsx", branch_views.ledger_xlsx, name="ledger_xlsx"),
 ]

@@ -1,17 +1,17 @@
 """Views for organisations, members and sessions. Thin: scope, query, render."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, Q, Sum, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Sum, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from jiangbei import access
 
-from .models import Attendance, Category, Member, Organisation, Session
+from .models import Attendance, Category, Member, Organisation, PolicyRule, Session
 
 PAGE_SIZE = 50
 # Secretary first, then deputies and committee members, then members.
@@ -40,6 +40,26 @@ def my_branch(request: HttpRequest) -> HttpResponse:
     )
     sessions = Session.objects.visible_to(request.user).select_related("course", "venue")
     now = timezone.now()
+    members = list(members)
+    targets = _hour_targets(year)
+    for member in members:
+        member.target = targets.get(member.is_leading)
+        member.hours_percent = min(100, int(100 * (member.hours or 0) / member.target)) if member.target else 0
+    ours = sessions.filter(Q(organiser=branch) | Q(enrolments__member__branch=branch)).exclude(
+        status=Session.Status.CANCELLED
+    )
+    recorded = Attendance.objects.filter(session=OuterRef("pk"), branch=branch)
+    upcoming = (
+        ours.filter(starts_at__gte=now)
+        .annotate(enrolled_total=Count("enrolments", filter=Q(enrolments__member__branch=branch), distinct=True))
+        .order_by("starts_at")[:10]
+    )
+    awaiting = (
+        ours.filter(starts_at__lt=now, starts_at__gte=now - timedelta(days=60))
+        .exclude(Exists(recorded))
+        .distinct()
+        .order_by("-starts_at")[:10]
+    )
     return render(
         request,
         "training/my_branch.html",
@@ -47,10 +67,21 @@ def my_branch(request: HttpRequest) -> HttpResponse:
             "branch": branch,
             "year": year,
             "members": members,
-            "upcoming": sessions.filter(starts_at__gte=now).order_by("starts_at")[:10],
+            "not_reached": [m for m in members if not m.attended_count],
+            "upcoming": upcoming,
+            "awaiting": awaiting,
             "recent": sessions.filter(starts_at__lt=now).order_by("-starts_at")[:10],
         },
     )
+
+
+def _hour_targets(year: int) -> dict[bool, object]:
+    """{is_leading: annual hour target} from PolicyRule; empty if the rules are not configured."""
+    keys = {False: PolicyRule.Key.ANNUAL_HOURS_MEMBER, True: PolicyRule.Key.ANNUAL_HOURS_LEADING}
+    try:
+        return {leading: PolicyRule.value_for(key, year) for leading, key in keys.items()}
+    except LookupError:
+        return {}
 
 
 @login_required

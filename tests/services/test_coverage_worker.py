@@ -5,16 +5,15 @@ import time
 
 from django.db import connection
 
-from training.coverage import refresh_coverage, schedule_refresh
+from training.coverage import refresh_coverage
 from training.models import (
     Attendance,
     CoverageCell,
-    CoverageRefreshRequest,
     CoverageRun,
     Organisation,
 )
 from training.seeding import SCALES, DistrictGenerator
-from training.tasks import refresh_coverage_full, refresh_pending_coverage_task
+from training.tasks import refresh_coverage_full, refresh_coverage_task
 
 YEAR = 2025
 
@@ -40,10 +39,7 @@ def test_full_and_debounced_refresh_run_on_a_real_worker(celery_worker):
 
     branch = Organisation.objects.branches().first()
     Attendance.objects.filter(branch=branch, year=YEAR).delete()
-    schedule_refresh([branch.pk], [YEAR])  # autocommit: the request row is stored at once
-    assert CoverageRefreshRequest.objects.filter(branch=branch).exists()
-    refresh_pending_coverage_task.apply_async(queue=celery_worker).get(timeout=60)
-    assert not CoverageRefreshRequest.objects.exists()
+    refresh_coverage_task.apply_async((YEAR, [branch.pk]), queue=celery_worker).get(timeout=60)
     cell.refresh_from_db()
     assert cell.person_times == Attendance.objects.filter(year=YEAR, attended=True).count()
 

@@ -12,7 +12,9 @@ from django.core.management.base import BaseCommand, CommandError
 from training.models import Organisation
 from training.seeding import SCALES, DistrictGenerator, district_figures
 
-BENCHMARK_MODULES: list[str] = ["training.bench_coverage", "lectures.bench", "training.bench_calendar"]
+BENCHMARK_MODULES: list[str] = [
+    "training.bench_coverage", "lectures.bench", "training.bench_calendar", "training.bench_attendance",
+]
 
 
 class Command(BaseCommand):

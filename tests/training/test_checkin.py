@@ -1,0 +1,147 @@
+"""QR self check-in: poster, window, late, idempotent, forged and rotated tokens, rate limit."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+
+from tests import factories
+from training import poster
+from training.models import Attendance
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def live_session(district):
+    return factories.session(district.branch_a1, title="甲一支部主题党日（进行中）",
+                             starts_at=timezone.now() - timedelta(minutes=5))
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def test_poster_is_a_png_with_qr_code_for_the_checkin_url(district, client_as, live_session):
+    response = client_as("secretary_a1").get(reverse("session_poster", args=[live_session.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    image = Image.open(io.BytesIO(response.content))
+    assert image.size == (poster.WIDTH, poster.HEIGHT)
+    assert poster.cjk_font_path().endswith((".ttc", ".ttf", ".otf"))
+
+
+def test_poster_of_another_branchs_session_is_not_found(district, client_as):
+    response = client_as("secretary_b1").get(reverse("session_poster", args=[district.session_a1.pk]))
+    assert response.status_code == 404
+
+
+def test_missing_cjk_font_fails_clearly(settings, monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    poster.cjk_font_path.cache_clear()
+    monkeypatch.setattr(poster, "FONT_CANDIDATES", ())
+    monkeypatch.setattr(poster.shutil, "which", lambda name: None)
+    try:
+        with pytest.raises(ImproperlyConfigured, match="fonts-noto-cjk"):
+            poster.cjk_font_path()
+    finally:
+        poster.cjk_font_path.cache_clear()
+
+
+def test_member_checks_in_without_an_account_and_sees_hours(client, district, live_session):
+    url = reverse("checkin", args=[live_session.checkin_token])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"name": district.member_a1.name, "identifier": district.member_a1.member_number})
+    assert response.status_code == 200
+    assert "checkin-done" in response.text
+    row = Attendance.objects.get(session=live_session, member=district.member_a1)
+    assert (row.status, row.channel, row.branch_id) == ("present", "qr", district.branch_a1.pk)
+    assert "2" in response.text  # credited hours this year
+
+
+def test_phone_and_name_identify_too(client, district, live_session):
+    url = reverse("checkin", args=[live_session.checkin_token])
+    response = client.post(url, {"name": "张甲一", "identifier": "138 1234 5678"})
+    assert response.status_code == 200
+    assert Attendance.objects.filter(session=live_session, member=district.member_a1).exists()
+
+
+def test_repeat_scans_are_idempotent(client, district, live_session):
+    url = reverse("checkin", args=[live_session.checkin_token])
+    data = {"name": district.member_a1.name, "identifier": district.member_a1.member_number}
+    client.post(url, data)
+    first = Attendance.objects.get(session=live_session, member=district.member_a1)
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert Attendance.objects.filter(session=live_session, member=district.member_a1).count() == 1
+    assert Attendance.objects.get(pk=first.pk).recorded_at == first.recorded_at
+
+
+def test_late_arrival_is_marked_late(client, district):
+    session = factories.session(district.branch_a1, starts_at=timezone.now() - timedelta(minutes=40))
+    client.post(reverse("checkin", args=[session.checkin_token]),
+                {"name": district.member_a1.name, "identifier": district.member_a1.member_number})
+    assert Attendance.objects.get(session=session, member=district.member_a1).status == "late"
+
+
+@pytest.mark.parametrize("offset", [timedelta(hours=2), timedelta(hours=-5)])
+def test_scan_outside_the_window_is_refused_in_chinese(client, district, offset):
+    session = factories.session(district.branch_a1, starts_at=timezone.now() + offset)
+    response = client.post(reverse("checkin", args=[session.checkin_token]),
+                           {"name": district.member_a1.name, "identifier": district.member_a1.member_number})
+    assert response.status_code == 400
+    assert "签到" in response.text
+    assert not Attendance.objects.filter(session=session).exists()
+
+
+def test_unknown_member_number_gets_a_clear_message(client, district, live_session):
+    response = client.post(reverse("checkin", args=[live_session.checkin_token]),
+                           {"name": "无此人", "identifier": "X999999"})
+    assert response.status_code == 400
+    assert "没有找到" in response.text or "未找到" in response.text
+    assert not Attendance.objects.filter(session=live_session).exists()
+
+
+def test_member_of_another_street_cannot_check_in_to_a_branch_session(client, district, live_session):
+    response = client.post(reverse("checkin", args=[live_session.checkin_token]),
+                           {"name": district.member_b1.name, "identifier": district.member_b1.member_number})
+    assert response.status_code == 400
+    assert not Attendance.objects.filter(session=live_session).exists()
+
+
+def test_forged_and_rotated_tokens_are_refused(client, client_as, district, live_session):
+    assert client.get(reverse("checkin", args=["forged-token"])).status_code == 404
+    old = live_session.checkin_token
+    secretary = client_as("secretary_a1")
+    assert secretary.post(reverse("rotate_token", args=[live_session.pk])).status_code == 302
+    live_session.refresh_from_db()
+    assert live_session.checkin_token != old and len(live_session.checkin_token) >= 24
+    secretary.logout()
+    response = client.post(reverse("checkin", args=[old]),
+                           {"name": district.member_a1.name, "identifier": district.member_a1.member_number})
+    assert response.status_code == 404
+    assert "二维码" in response.text
+    assert not Attendance.objects.filter(session=live_session).exists()
+
+
+def test_guessing_is_rate_limited(client, district, live_session):
+    url = reverse("checkin", args=[live_session.checkin_token])
+    for _ in range(10):
+        client.post(url, {"name": "猜", "identifier": "T000000"})
+    response = client.post(url, {"name": district.member_a1.name, "identifier": district.member_a1.member_number})
+    assert response.status_code == 429
+    assert not Attendance.objects.filter(session=live_session).exists()
+
+
+def test_checkin_uses_few_queries(client, district, live_session, django_assert_max_num_queries):
+    url = reverse("checkin", args=[live_session.checkin_token])
+    # token, member (with current mark and hours), policy rules (then cached), savepoint, INSERT, release
+    with django_assert_max_num_queries(6):
+        client.post(url, {"name": district.member_a1.name, "identifier": district.member_a1.member_number})

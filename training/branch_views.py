@@ -1,0 +1,472 @@
+"""The branch secretary's work: roster, QR check-in, imports, make-up, 送学上门, meetings, ledger.
+
+Thin views: scope via ``jiangbei.access``, a form, a service call, a template.
+"""
+
+import hashlib
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jiangbei import access
+
+from . import ledger as ledger_module
+from . import poster as poster_module
+from . import services, viewing_log
+from .forms import CheckinForm, HomeStudyForm, ImportForm, LedgerPeriodForm, MeetingForm
+from .models import Attendance, AuditEntry, Enrolment, ImportJob, Member, Organisation, Session
+from .services import AttendanceError, Mark
+from .tasks import commit_import_task, validate_import_task
+
+ROSTER_STATUSES = Attendance.Status.choices
+CHECKIN_FAILURES_ALLOWED = 10  # wrong identities per device and session, per 10 minutes
+
+
+def _writer_scope(request: HttpRequest) -> access.Scope:
+    return access.require_scope(request, access.SECRETARY, access.ORGANISER)
+
+
+def _session(request: HttpRequest, pk: int) -> Session:
+    return access.get_object_for_user(
+        Session.objects.select_related("course", "organiser", "venue"), request.user, pk=pk
+    )
+
+
+def _branch_for(request: HttpRequest, scope: access.Scope, value: str | None = None) -> Organisation | None:
+    """The secretary's own branch, or the branch an organiser picked inside their subtree."""
+    if scope.role == access.SECRETARY:
+        return Organisation.objects.get(pk=scope.organisation_id)
+    value = value if value is not None else request.GET.get("branch") or request.POST.get("branch")
+    if not value or not str(value).isdigit():
+        return None
+    branch = access.get_object_for_user(Organisation.objects.all(), request.user, pk=int(value))
+    if not branch.is_branch:
+        raise Http404
+    return branch
+
+
+# --- roster ---------------------------------------------------------------------------------
+
+
+def _roster_rows(session: Session, branch: Organisation) -> list[dict]:
+    """The branch's active members, enrolled first, with their current mark (two queries)."""
+    enrolled = Enrolment.objects.filter(session=session, member=OuterRef("pk"))
+    members = list(
+        Member.objects.filter(branch=branch)
+        .active()
+        .annotate(is_enrolled=Exists(enrolled))
+        .order_by("-is_enrolled", "member_number")
+    )
+    marks = dict(
+        Attendance.objects.filter(session=session, member__branch=branch).values_list("member_id", "status")
+    )
+    return [{"member": m, "status": marks.get(m.pk, "")} for m in members]
+
+
+def _candidate_branches(session: Session, request: HttpRequest):
+    branches = Organisation.objects.visible_to(request.user).branches()
+    return branches.filter(
+        Q(pk=session.organiser_id)
+        | Q(members__enrolments__session=session)
+        | Q(pk__in=Attendance.objects.filter(session=session).values("branch_id"))
+    ).distinct().order_by("path")
+
+
+@login_required
+def roster(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = _writer_scope(request)
+    session = _session(request, pk)
+    branch = _branch_for(request, scope)
+    if branch is None and session.organiser.is_branch and scope.covers(session.organiser.path):
+        branch = session.organiser
+    if branch is None:
+        return render(request, "training/roster_pick_branch.html",
+                      {"session": session, "branches": _candidate_branches(session, request)[:300]})
+    if request.method == "POST":
+        members = {m.pk: m for m in Member.objects.filter(branch=branch).active()}
+        marks = []
+        statuses = set(Attendance.Status.values)
+        everyone_present = request.POST.get("action") == "all_present"
+        current = {}
+        if everyone_present:
+            current = dict(Attendance.objects.filter(session=session, member__branch=branch)
+                           .values_list("member_id", "status"))
+        for member_id, member in members.items():
+            status = request.POST.get(f"m{member_id}", "")
+            if everyone_present and not status and member_id not in current and not member.is_elderly:
+                status = Attendance.Status.PRESENT
+            if status in statuses:
+                marks.append(Mark(member, status))
+        try:
+            written = services.record_attendance(session, marks, by=request.user, channel=Attendance.Channel.ROSTER)
+        except AttendanceError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Attendance saved: %(count)d changed.") % {"count": written})
+        url = reverse("roster", args=[session.pk])
+        return redirect(url if scope.role == access.SECRETARY else f"{url}?branch={branch.pk}")
+    rows = _roster_rows(session, branch)
+    return render(request, "training/roster.html", {
+        "session": session, "branch": branch, "rows": rows, "statuses": ROSTER_STATUSES,
+        "marked": sum(1 for row in rows if row["status"]),
+        "branch_param": "" if scope.role == access.SECRETARY else branch.pk,
+    })
+
+
+@login_required
+@require_POST
+def roster_mark(request: HttpRequest, pk: int) -> HttpResponse:
+    """One tap on the roster (htmx): save one member's status, return the row."""
+    scope = _writer_scope(request)
+    session = _session(request, pk)
+    member_id = request.POST.get("member", "")
+    if not member_id.isdigit():
+        raise Http404
+    member = access.get_object_for_user(Member.objects.active(), request.user, pk=int(member_id))
+    status = request.POST.get(f"m{member.pk}", "")
+    try:
+        services.record_attendance(session, [Mark(member, status)], by=request.user, channel=Attendance.Channel.ROSTER)
+    except AttendanceError as exc:
+        return HttpResponse(str(exc), status=400)
+    row = {"member": member, "status": status, "saved": True}
+    return render(request, "training/_roster_row.html", {
+        "session": session, "row": row, "statuses": ROSTER_STATUSES,
+        "branch_param": "" if scope.role == access.SECRETARY else member.branch_id,
+    })
+
+
+# --- QR poster and check-in -------------------------------------------------------------------
+
+
+@login_required
+def poster(request: HttpRequest, pk: int) -> HttpResponse:
+    _writer_scope(request)
+    session = _session(request, pk)
+    url = request.build_absolute_uri(reverse("checkin", args=[session.checkin_token]))
+    response = HttpResponse(poster_module.render(session, url), content_type="image/png")
+    response["Content-Disposition"] = f'inline; filename="checkin-{session.pk}.png"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def rotate_token(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = _writer_scope(request)
+    session = _session(request, pk)
+    if not scope.covers(session.organiser.path):
+        raise Http404
+    services.rotate_checkin_token(session)
+    messages.success(request, _("A new QR code was made. The old poster no longer works: print the new one."))
+    return redirect("session_detail", pk=session.pk)
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def checkin(request: HttpRequest, token: str) -> HttpResponse:
+    """The member's page behind the QR code: no account, large type, one form."""
+    session = (
+        Session.objects.select_related("course", "organiser", "venue").filter(checkin_token=token).first()
+        if len(token) <= 40 else None
+    )
+    if session is None:
+        return render(request, "training/checkin_invalid.html", status=404)
+    opens, closes = services.checkin_window(session)
+    context = {"session": session, "opens": opens, "closes": closes}
+    failures_key = f"checkin-fail:{session.pk}:{_client_ip(request)}"
+    if request.method == "POST":
+        form = CheckinForm(request.POST)
+        if cache.get(failures_key, 0) >= CHECKIN_FAILURES_ALLOWED:
+            return render(request, "training/checkin.html",
+                          {**context, "form": form, "error": _("Too many attempts. Please ask the secretary for help.")},
+                          status=429)
+        if form.is_valid():
+            member = services.find_checkin_member(
+                session, form.cleaned_data["identifier"], form.cleaned_data["name"]
+            )
+            if member is None:
+                cache.set(failures_key, cache.get(failures_key, 0) + 1, 600)
+                error = _("We could not find you in this session's list. Check your name and member number or phone.")
+            else:
+                try:
+                    result = services.check_in(session, member)
+                except AttendanceError as exc:
+                    error = str(exc)
+                else:
+                    return render(request, "training/checkin_done.html", {
+                        **context, "result": result, "year": services.session_year(session),
+                        "hours": result.year_hours,
+                    })
+            return render(request, "training/checkin.html", {**context, "form": form, "error": error}, status=400)
+    else:
+        form = CheckinForm()
+    now = timezone.now()
+    return render(request, "training/checkin.html", {**context, "form": form, "not_open": now < opens,
+                                                      "closed": now > closes})
+
+
+# --- viewing-log import -----------------------------------------------------------------------
+
+
+@login_required
+def import_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    _writer_scope(request)
+    session = _session(request, pk)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        job = ImportJob.objects.create(
+            session=session, user=request.user, file=upload, original_name=upload.name[:200],
+            sha256=digest.hexdigest(), default_channel=form.cleaned_data["default_channel"],
+        )
+        validate_import_task.delay(job.pk)
+        return redirect("import_job", pk=session.pk, job_id=job.pk)
+    jobs = ImportJob.objects.filter(session=session, user=request.user)[:5]
+    return render(request, "training/import_upload.html", {"session": session, "form": form, "jobs": jobs})
+
+
+def _job(request: HttpRequest, pk: int, job_id: int) -> ImportJob:
+    session = _session(request, pk)
+    job = ImportJob.objects.select_related("session").filter(pk=job_id, session=session, user=request.user).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+@login_required
+def import_job(request: HttpRequest, pk: int, job_id: int) -> HttpResponse:
+    _writer_scope(request)
+    job = _job(request, pk, job_id)
+    earlier = None
+    if job.state == ImportJob.State.PREVIEW:
+        earlier = (ImportJob.objects.filter(session=job.session, sha256=job.sha256, state=ImportJob.State.DONE)
+                   .exclude(pk=job.pk).order_by("-finished_at").first())
+    context = {"session": job.session, "job": job, "processed": viewing_log.progress(job), "earlier": earlier}
+    template = "training/_import_status.html" if request.htmx else "training/import_job.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def import_commit(request: HttpRequest, pk: int, job_id: int) -> HttpResponse:
+    _writer_scope(request)
+    job = _job(request, pk, job_id)
+    # A double tap must not import twice: only the request that moves the job on queues it.
+    queued = ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.PREVIEW, valid_rows__gt=0).update(
+        state=ImportJob.State.QUEUED, processed_rows=0
+    )
+    if not queued:
+        messages.error(request, _("This file cannot be imported."))
+        return redirect("import_job", pk=pk, job_id=job.pk)
+    commit_import_task.delay(job.pk)
+    return redirect("import_job", pk=pk, job_id=job.pk)
+
+
+@login_required
+def import_template(request: HttpRequest) -> HttpResponse:
+    _writer_scope(request)
+    response = HttpResponse(viewing_log.sample_csv(), content_type="text/csv; charset=gb18030")
+    response["Content-Disposition"] = 'attachment; filename="viewing-log-template.csv"'
+    return response
+
+
+# --- make-up study and 送学上门 ----------------------------------------------------------------
+
+
+def _branch_or_pick(request: HttpRequest, scope: access.Scope, view_name: str):
+    branch = _branch_for(request, scope)
+    if branch is None:
+        branches = Organisation.objects.visible_to(request.user).branches().order_by("path")
+        page = Paginator(branches, 100).get_page(request.GET.get("page"))
+        return None, render(request, "training/pick_branch.html", {"page": page, "view_name": view_name})
+    return branch, None
+
+
+@login_required
+def makeup_list(request: HttpRequest) -> HttpResponse:
+    scope = _writer_scope(request)
+    branch, response = _branch_or_pick(request, scope, "makeup_list")
+    if response:
+        return response
+    members = Member.objects.filter(branch=branch).active()
+    year = Attendance.objects.filter(branch=branch).report_year()
+    missed = services.missed_not_made_up(members).filter(year=year)
+    page = Paginator(missed, 50).get_page(request.GET.get("page"))
+    assignments = {
+        (a.missed_session_id, a.member_id): a
+        for a in services.MakeupAssignment.objects.filter(
+            member__branch=branch, missed_session_id__in=[row.session_id for row in page]
+        ).select_related("makeup_session")
+    }
+    for row in page:
+        row.assignment = assignments.get((row.session_id, row.member_id))
+    later = (Session.objects.visible_to(request.user).filter(starts_at__gte=timezone.now())
+             .exclude(status=Session.Status.CANCELLED).select_related("course").order_by("starts_at")[:30])
+    return render(request, "training/makeup_list.html", {
+        "branch": branch, "page": page, "later_sessions": later,
+        "branch_param": "" if scope.role == access.SECRETARY else branch.pk,
+    })
+
+
+@login_required
+@require_POST
+def makeup_action(request: HttpRequest) -> HttpResponse:
+    scope = _writer_scope(request)
+    branch = _branch_for(request, scope)
+    if branch is None:
+        raise Http404
+    member = access.get_object_for_user(Member.objects.filter(branch=branch), request.user,
+                                        pk=_int(request.POST.get("member")))
+    missed = _session(request, _int(request.POST.get("missed")))
+    if not Attendance.objects.filter(session=missed, member=member, attended=False).exists():
+        raise Http404
+    try:
+        if request.POST.get("action") == "complete":
+            services.complete_makeup(missed, member, request.user)
+            messages.success(request, _("Make-up study recorded for %(name)s.") % {"name": member.name})
+        else:
+            later_id = request.POST.get("makeup_session", "")
+            later = _session(request, int(later_id)) if later_id.isdigit() else None
+            services.assign_makeup(missed, [member], later, request.user)
+            messages.success(request, _("Make-up study assigned to %(name)s.") % {"name": member.name})
+    except AttendanceError as exc:
+        messages.error(request, str(exc))
+    url = reverse("makeup_list")
+    return redirect(url if scope.role == access.SECRETARY else f"{url}?branch={branch.pk}")
+
+
+def _int(value) -> int:
+    if value is None or not str(value).isdigit():
+        raise Http404
+    return int(value)
+
+
+@login_required
+def home_study(request: HttpRequest) -> HttpResponse:
+    scope = _writer_scope(request)
+    branch, response = _branch_or_pick(request, scope, "home_study")
+    if response:
+        return response
+    elderly = Member.objects.filter(branch=branch, is_elderly=True).active().order_by("member_number")
+    sessions = (Session.objects.visible_to(request.user)
+                .filter(starts_at__lte=timezone.now(), starts_at__year=timezone.localdate().year)
+                .exclude(status=Session.Status.CANCELLED).select_related("course").order_by("-starts_at")[:60])
+    sessions = Session.objects.filter(pk__in=[s.pk for s in sessions]).select_related("course").order_by("-starts_at")
+    form = HomeStudyForm(request.POST or None, members=elderly, sessions=sessions)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_home_study(form.cleaned_data["session"], list(form.cleaned_data["members"]), request.user)
+        except AttendanceError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Study at home recorded."))
+            url = reverse("home_study")
+            return redirect(url if scope.role == access.SECRETARY else f"{url}?branch={branch.pk}")
+    done = (Attendance.objects.filter(branch=branch, channel=Attendance.Channel.HOME)
+            .select_related("member", "session__course").order_by("-session__starts_at")[:30])
+    return render(request, "training/home_study.html", {"branch": branch, "form": form, "done": done,
+                                                        "elderly": elderly})
+
+
+# --- organisational life --------------------------------------------------------------------
+
+
+@login_required
+def meeting_new(request: HttpRequest) -> HttpResponse:
+    scope = _writer_scope(request)
+    branch, response = _branch_or_pick(request, scope, "meeting_new")
+    if response:
+        return response
+    form = MeetingForm(request.POST or None, initial={"day": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        session = services.record_branch_meeting(
+            branch, kind=data["kind"], starts_at=form.starts_at(), minutes=data["minutes"], title=data["title"],
+            first_topic=data["first_topic"], first_topic_format=data["first_topic_format"], summary=data["summary"],
+        )
+        messages.success(request, _("Meeting saved. Now mark who attended."))
+        url = reverse("roster", args=[session.pk])
+        return redirect(url if scope.role == access.SECRETARY else f"{url}?branch={branch.pk}")
+    return render(request, "training/meeting_form.html", {"branch": branch, "form": form})
+
+
+@login_required
+def compliance(request: HttpRequest) -> HttpResponse:
+    scope = _writer_scope(request)
+    if scope.role == access.SECRETARY:
+        branches = list(Organisation.objects.filter(pk=scope.organisation_id))
+        page = None
+    else:
+        page = Paginator(Organisation.objects.visible_to(request.user).branches().order_by("path"), 50).get_page(
+            request.GET.get("page"))
+        branches = list(page)
+    on = _parse_date(request.GET.get("on", "")) or timezone.localdate()
+    items = services.compliance(branches, today=on)
+    rows = [(branch, items[branch.pk]) for branch in branches]
+    kinds = rows[0][1] if rows else []
+    return render(request, "training/compliance.html", {"rows": rows, "kinds": kinds, "page": page,
+                                                        "today": on, "single": scope.role == access.SECRETARY})
+
+
+def _parse_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+# --- ledger (台账) ----------------------------------------------------------------------------
+
+
+def _ledger_period(request: HttpRequest, branch: Organisation) -> tuple[LedgerPeriodForm, date, date]:
+    """The requested period, or by default the branch's latest year with attendance, to today."""
+    today = timezone.localdate()
+    year = Attendance.objects.filter(branch=branch).report_year()
+    start, end = date(year, 1, 1), min(today, date(year, 12, 31))
+    form = LedgerPeriodForm(request.GET if "start" in request.GET else {"start": start, "end": end})
+    if form.is_valid():
+        return form, form.cleaned_data["start"], form.cleaned_data["end"]
+    return form, start, end
+
+
+@login_required
+def ledger(request: HttpRequest) -> HttpResponse:
+    scope = _writer_scope(request)
+    branch, response = _branch_or_pick(request, scope, "ledger")
+    if response:
+        return response
+    form, start, end = _ledger_period(request, branch)
+    data = ledger_module.build(branch, start, end)
+    return render(request, "training/ledger.html", {"ledger": data, "form": form, "branch": branch,
+                                                    "query": request.GET.urlencode()})
+
+
+@login_required
+def ledger_xlsx(request: HttpRequest) -> HttpResponse:
+    scope = _writer_scope(request)
+    branch = _branch_for(request, scope)
+    if branch is None:
+        raise Http404
+    _form, start, end = _ledger_period(request, branch)
+    content = ledger_module.to_xlsx(ledger_module.build(branch, start, end))
+    services.audit(request.user, AuditEntry.Action.EXPORT, f"{branch.name} 台账", f"{start}–{end}")
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="ledger-{branch.pk}-{start}-{end}.xlsx"'
+    return response
