@@ -304,31 +304,18 @@ def _lecture_session(lecture: Lecture) -> Session:
 def record_lecture_members(lecture: Lecture, members: list[Member], by) -> int:
     """Members present at a lecture, written as training attendance of its session.
 
-    The one place outreach writes attendance: when the shared attendance service lands, this
-    body becomes a call to it. Idempotent: members already recorded are left as they are.
-    Returns the number of new attendance rows.
+    Through the one attendance service, like the roster and the QR check-in. Idempotent:
+    members already recorded are left as they are. Returns the number of new rows.
     """
-    from training.coverage import schedule_refresh
+    from training.services import Mark, record_attendance
 
     with transaction.atomic():
         session = _lecture_session(lecture)
         already = set(Attendance.objects.filter(session=session).values_list("member_id", flat=True))
         minutes = int((session.ends_at - session.starts_at).total_seconds() // 60)
-        rows = []
-        for member in members:
-            if member.pk in already:
-                continue
-            already.add(member.pk)
-            row = Attendance(
-                session=session, member=member, status=Attendance.Status.PRESENT, channel=Attendance.Channel.ROSTER,
-                minutes=minutes, credited_hours=session.hours, recorded_by=by,
-            )
-            row.fill_report_columns(session, member)
-            rows.append(row)
-        Attendance.objects.bulk_create(rows)
-        if rows:
-            schedule_refresh({row.branch_id for row in rows}, [rows[0].year])
-    return len(rows)
+        new = {member.pk: member for member in members if member.pk not in already}
+        marks = [Mark(member, Attendance.Status.PRESENT, minutes=minutes) for member in new.values()]
+        return record_attendance(session, marks, by=by, channel=Attendance.Channel.ROSTER)
 
 
 # --- Photos -----------------------------------------------------------------------------------

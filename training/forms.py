@@ -1,6 +1,5 @@
-"""Forms for scheduling sessions and series; the rules themselves live in ``scheduling``.
-
-Forms for the branch secretary's work: check-in, import, meetings, make-up, 送学上门, ledger.
+"""Forms for scheduling sessions and series (the rules live in ``scheduling``) and for the
+branch secretary's work: check-in, import, meetings, make-up, 送学上门, ledger.
 """
 
 from __future__ import annotations

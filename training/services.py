@@ -1,8 +1,9 @@
-"""Workflows that touch several models: scheduling, rescheduling, cancelling, series.
+"""Workflows that touch several models.
 
-Workflows that write attendance: one service, many callers.
+Scheduling: create, reschedule and cancel sessions and weekly series (the rules themselves
+live in ``scheduling``).
 
-``record_attendance`` is the only place that writes ``Attendance`` rows for the roster, the
+Attendance: ``record_attendance`` is the only place that writes ``Attendance`` rows for the roster, the
 QR check-in, the viewing-log import, make-up study and 送学上门. It validates the marks,
 fills the report columns, upserts on (session, member) in one transaction and enqueues the
 coverage refresh for after the commit.
