@@ -55,22 +55,17 @@ SETTLE_SECONDS = 10
 def schedule_refresh(branch_ids: Iterable[int], years: Iterable[int]) -> None:
     """Queue the roll-up of these branches for after the current transaction commits.
 
-    Call it from every attendance write path, inside the write's transaction. Debounced: the
-    first write to a branch queues a refresh to run ``DEBOUNCE_SECONDS + SETTLE_SECONDS``
-    later, and the writes to that branch in the next ``DEBOUNCE_SECONDS`` rely on it, so a
-    burst of writes leads to one refresh. The gate is a cache key (Redis in the services
-    tier), so it costs no query. With eager tasks there is no "later": every write refreshes.
+    Call it from every attendance write path, inside the write's transaction. Debounced by a
+    cache key per (year, branch) (Redis in the services tier, so it costs no query): the
+    first write queues a refresh to run ``DEBOUNCE_SECONDS + SETTLE_SECONDS`` after commit,
+    and later writes rely on it until the refresh starts and clears the key. A burst of
+    writes, or an import written in many batches, leads to one refresh.
     """
-    from jiangbei.celery import app
-
     from .tasks import refresh_coverage_task
 
-    eager = app.conf.task_always_eager
     for year in sorted(set(years)):
         due = sorted(
-            branch_id
-            for branch_id in set(branch_ids)
-            if eager or cache.add(f"coverage-refresh:{year}:{branch_id}", 1, DEBOUNCE_SECONDS)
+            branch_id for branch_id in set(branch_ids) if cache.add(_refresh_key(year, branch_id), 1, DEBOUNCE_SECONDS)
         )
         if due:
             transaction.on_commit(
@@ -78,6 +73,16 @@ def schedule_refresh(branch_ids: Iterable[int], years: Iterable[int]) -> None:
                     (year, due), countdown=DEBOUNCE_SECONDS + SETTLE_SECONDS
                 )
             )
+
+
+def refresh_queued(year: int, branch_ids: list[int]) -> int:
+    """Run a queued refresh: clear its debounce keys first, so later writes queue anew."""
+    cache.delete_many([_refresh_key(year, branch_id) for branch_id in branch_ids])
+    return refresh_coverage(year, branch_ids=branch_ids)
+
+
+def _refresh_key(year: int, branch_id: int) -> str:
+    return f"coverage-refresh:{year}:{branch_id}"
 
 
 def run_full_refresh(run: CoverageRun) -> CoverageRun:

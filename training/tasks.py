@@ -13,7 +13,7 @@ RETRY = {"autoretry_for": (DatabaseError,), "retry_backoff": True, "retry_backof
 @shared_task(acks_late=True, **RETRY)
 def refresh_coverage_task(year: int, branch_ids: list[int]) -> int:
     """The incremental roll-up of some branches (queued, debounced, by ``schedule_refresh``)."""
-    return coverage.refresh_coverage(year, branch_ids=branch_ids)
+    return coverage.refresh_queued(year, branch_ids)
 
 
 @shared_task(acks_late=True, **RETRY)

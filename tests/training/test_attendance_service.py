@@ -71,9 +71,6 @@ def test_viewing_hours_follow_policy_rules(district):
 
 
 def test_write_enqueues_coverage_refresh_after_commit(district, personas, django_capture_on_commit_callbacks):
-    from jiangbei.celery import app
-
-    app.conf.task_always_eager = False  # with a broker: refreshes are queued for later
     with django_capture_on_commit_callbacks() as callbacks:
         record_attendance(district.session_a1, [Mark(district.member_a1, "present")], by=personas["secretary_a1"])
         record_attendance(district.session_a1, [Mark(district.member_a1, "late")], by=personas["secretary_a1"])

@@ -152,10 +152,7 @@ def test_refresh_runs_the_task_and_reports_progress(client, demo):
 
 
 def test_a_burst_of_writes_leads_to_one_refresh(demo, django_capture_on_commit_callbacks):
-    from jiangbei.celery import app
-
     branch, other = Organisation.objects.branches()[:2]
-    app.conf.task_always_eager = False  # with a broker: refreshes are queued for later
     with django_capture_on_commit_callbacks() as callbacks:
         for _ in range(20):
             schedule_refresh([branch.pk], [YEAR])
@@ -179,3 +176,13 @@ def test_json_is_utf8_chinese(client, demo):
     client.force_login(demo["leader"])
     response = client.get(reverse("coverage_json"), {"year": YEAR})
     assert json.loads(response.content)["scope"]["name"] == "江北新区党工委"
+
+
+def test_a_write_after_the_refresh_ran_queues_a_new_one(demo, django_capture_on_commit_callbacks):
+    branch = Organisation.objects.branches().first()
+    with django_capture_on_commit_callbacks(execute=True) as first:
+        schedule_refresh([branch.pk], [YEAR])
+        schedule_refresh([branch.pk], [YEAR])
+    with django_capture_on_commit_callbacks() as second:
+        schedule_refresh([branch.pk], [YEAR])
+    assert (len(first), len(second)) == (1, 1)
