@@ -110,6 +110,7 @@ def refresh_coverage(year: int, branch_ids: Iterable[int] | None = None) -> int:
     branch_list = sorted(set(branch_ids)) if branch_ids is not None else None
     with transaction.atomic():
         _lock_year(year)
+        _invalidate_renderings(year)
         branch_cells = _branch_cells(year, branch_list)
         if branch_list is None:
             return _replace_year(year, _with_all_categories(_add_ancestors(branch_cells)))
@@ -120,6 +121,15 @@ def refresh_coverage(year: int, branch_ids: Iterable[int] | None = None) -> int:
 
 
 # --- computing -----------------------------------------------------------------------------
+
+
+def _invalidate_renderings(year: int) -> None:
+    """Cached dashboards show the old figures no longer: now, and again once committed (a
+    reader between the two may have cached the old ones under the intermediate version)."""
+    from .reports import bump_coverage_version
+
+    bump_coverage_version(year)
+    transaction.on_commit(lambda: bump_coverage_version(year))
 
 
 def _lock_year(year: int) -> None:

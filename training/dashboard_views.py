@@ -5,6 +5,9 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject, lazy
+from django.utils.html import json_script
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
 from jiangbei import access
@@ -16,8 +19,8 @@ from .tasks import refresh_coverage_full
 DASHBOARD_ROLES = (access.LEADER, access.ORGANISER)
 
 
-def _report_for(request: HttpRequest) -> reports.CoverageReport:
-    """Parse year / org / category / programme from the query string, within the user's scope."""
+def _selection(request: HttpRequest) -> tuple[int, Organisation, str, int | None]:
+    """Year, organisation (within the user's scope), category and programme id from the query."""
     scope = access.require_scope(request)
     year = _int(request.GET.get("year")) or Attendance.objects.report_year()
     org_id = _int(request.GET.get("org")) or scope.organisation_id
@@ -28,9 +31,14 @@ def _report_for(request: HttpRequest) -> reports.CoverageReport:
         if organisation is None:
             raise Http404
     category = request.GET.get("category", "")
-    if category not in Category.values:
-        category = ""
-    programme_id = _int(request.GET.get("programme"))
+    return year, organisation, category if category in Category.values else "", _int(request.GET.get("programme"))
+
+
+def _report_for(request: HttpRequest) -> reports.CoverageReport:
+    return _build_report(*_selection(request))
+
+
+def _build_report(year: int, organisation: Organisation, category: str, programme_id: int | None):
     programme = Programme.objects.filter(pk=programme_id, year=year).first() if programme_id else None
     return reports.coverage_report(year, organisation, category, programme)
 
@@ -44,9 +52,33 @@ def _int(value: str | None) -> int | None:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """The figures are rendered once per roll-up version and served from the cache after that;
+    everything below is computed lazily, only when the cached body is missing."""
     access.require_scope(request, *DASHBOARD_ROLES)
-    report = _report_for(request)
-    chart = {
+    year, organisation, category, programme_id = _selection(request)
+    report = SimpleLazyObject(lambda: _build_report(year, organisation, category, programme_id))
+    return render(
+        request,
+        "training/dashboard.html",
+        {
+            "selection": {
+                "year": year, "organisation": organisation, "category": category, "programme": programme_id,
+                "version": reports.coverage_version(year),
+            },
+            "report": report,
+            "chart_json": lazy(lambda: json_script(_chart(report), "dashboard-data"), SafeString)(),
+            "summary": SimpleLazyObject(lambda: reports.annual_summary(report)),
+            "years": SimpleLazyObject(lambda: reports.available_years(year)),
+            "programmes": Programme.objects.filter(year=year).order_by("kind", "name"),
+            "categories": Category.choices,
+            "ancestors": SimpleLazyObject(lambda: list(organisation.ancestors()) if organisation.depth else []),
+            "run": CoverageRun.objects.filter(year=year).first(),
+        },
+    )
+
+
+def _chart(report: reports.CoverageReport) -> dict:
+    return {
         "categories": [label for _code, label, _f in report.by_category],
         "category_reached": [f.members_reached for *_rest, f in report.by_category],
         "category_total": [f.members_total for *_rest, f in report.by_category],
@@ -58,20 +90,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "month_person_times": [f.person_times for _month, f in report.by_month],
         "channels": [{"name": label, "value": f.person_times} for _code, label, f in report.by_channel if f.person_times],
     }
-    return render(
-        request,
-        "training/dashboard.html",
-        {
-            "report": report,
-            "chart": chart,
-            "summary": reports.annual_summary(report),
-            "years": reports.available_years(report.year),
-            "programmes": Programme.objects.filter(year=report.year).order_by("kind", "name"),
-            "categories": Category.choices,
-            "ancestors": report.organisation.ancestors() if report.organisation.depth else [],
-            "run": CoverageRun.objects.filter(year=report.year).first(),
-        },
-    )
 
 
 @login_required

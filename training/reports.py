@@ -5,12 +5,14 @@ xlsx export and the annual summary.
 """
 
 import io
+import uuid
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from xml.sax.saxutils import escape
 
+from django.core.cache import cache
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
@@ -102,6 +104,20 @@ class CoverageReport:
             "children": [{"id": org.pk, "name": org.name, "kind": org.kind, **figures(f)} for org, f in self.children],
             "computed_at": self.computed_at.isoformat() if self.computed_at else None,
         }
+
+
+def coverage_version(year: int) -> str:
+    """Changes whenever the year's roll-up is written: cached renderings key on it."""
+    key = f"coverage-version:{year}"
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, uuid.uuid4().hex, None)
+        version = cache.get(key)
+    return version
+
+
+def bump_coverage_version(year: int) -> None:
+    cache.set(f"coverage-version:{year}", uuid.uuid4().hex, None)
 
 
 def available_years(current: int) -> list[int]:
