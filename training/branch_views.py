@@ -4,7 +4,7 @@ Thin views: scope via ``jiangbei.access``, a form, a service call, a template.
 """
 
 import hashlib
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -29,6 +29,8 @@ from .services import AttendanceError, Mark
 from .tasks import commit_import_task, validate_import_task
 
 ROSTER_STATUSES = Attendance.Status.choices
+# A roster is marked at or after the meeting; a little early is fine for sign-in at the door.
+ROSTER_OPENS_BEFORE = timedelta(minutes=30)
 CHECKIN_FAILURES_ALLOWED = 10  # wrong identities per device and session, per 10 minutes
 
 
@@ -108,6 +110,8 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
             if status in statuses:
                 marks.append(Mark(member, status))
         try:
+            if session.starts_at - ROSTER_OPENS_BEFORE > timezone.now():
+                raise AttendanceError(_("This session has not started yet: the roster opens 30 minutes before it begins."))
             written = services.record_attendance(session, marks, by=request.user, channel=Attendance.Channel.ROSTER)
         except AttendanceError as exc:
             messages.error(request, str(exc))

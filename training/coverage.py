@@ -111,6 +111,8 @@ def refresh_coverage(year: int, branch_ids: Iterable[int] | None = None) -> int:
     with transaction.atomic():
         _lock_year(year)
         _invalidate_renderings(year)
+        if branch_list is not None and not CoverageCell.objects.filter(year=year, organisation__parent=None).exists():
+            branch_list = None  # a year's first refresh is a full one: every branch's register counts
         branch_cells = _branch_cells(year, branch_list)
         if branch_list is None:
             return _replace_year(year, _with_all_categories(_add_ancestors(branch_cells)))

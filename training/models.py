@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Concat, Substr
@@ -566,6 +566,7 @@ class Session(models.Model):
     summary = models.TextField(_("summary"), blank=True)
     credited_hours = models.DecimalField(
         _("credited hours"), max_digits=5, decimal_places=1, null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(24)],
         help_text=_("Leave empty to use the course's hours."),
     )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.SCHEDULED)

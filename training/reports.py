@@ -264,21 +264,21 @@ def coverage_xlsx(report: CoverageReport) -> bytes:
     sheet.append(figure_values(report.headline))
     sheet.append([])
     sheet.append([_("Annual summary"), annual_summary(report)])
-    for title, rows in (
-        (_("By category"), [(label, f) for _code, label, f in report.by_category]),
-        (_("By sub-organisation"), [(org.name, f) for org, f in report.children]),
+    for title, heading, rows in (
+        (_("By category"), _("Category"), [(label, f) for _code, label, f in report.by_category]),
+        (_("By sub-organisation"), _("Organisation"), [(org.name, f) for org, f in report.children]),
     ):
         table = book.create_sheet(title)
-        table.append([_("Name"), *figure_columns()])
+        table.append([heading, *figure_columns()])
         for label, f in rows:
             table.append([safe_cell(label), *figure_values(f)])
-    for title, rows in (
-        (_("By programme"), [(p.name, f) for p, f in report.by_programme]),
-        (_("By channel"), [(label, f) for _code, label, f in report.by_channel]),
-        (_("By month"), [(f"{month}月", f) for month, f in report.by_month]),
+    for title, heading, rows in (
+        (_("By programme"), _("Programme"), [(p.name, f) for p, f in report.by_programme]),
+        (_("By channel"), _("Channel"), [(label, f) for _code, label, f in report.by_channel]),
+        (_("By month"), _("Month"), [(f"{month}月", f) for month, f in report.by_month]),
     ):
         table = book.create_sheet(title)
-        table.append([_("Name"), _("Person-times"), _("Members reached")])
+        table.append([heading, _("Person-times"), _("Members reached")])
         for label, f in rows:
             table.append([safe_cell(label), f.person_times, f.members_reached])
     buffer = io.BytesIO()

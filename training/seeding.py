@@ -274,7 +274,8 @@ class DistrictGenerator:
             for community in self.place_names(s.communities_per_street):
                 committee = self.new_org(f"{street}街道{community}社区党委", K.COMMITTEE, SEC.AREA, unit)
                 self.level2.append(committee)
-                add_branches(committee, rng.randint(*s.branches_per_community), f"{community}社区", Category.COMMUNITY)
+                # Community names repeat across streets: a branch name carries its street too.
+                add_branches(committee, rng.randint(*s.branches_per_community), f"{street}{community}社区", Category.COMMUNITY)
             office = self.new_org(f"{street}街道机关党总支", K.GENERAL_BRANCH, SEC.ORGAN, unit)
             self.level2.append(office)
             add_branches(office, 2 if s.name == "demo" else 4, f"{street}街道机关", Category.ORGAN)
@@ -816,7 +817,8 @@ class DistrictGenerator:
         Lecture.objects.bulk_create(lectures)
         through = Lecture.lecturers.through
         through.objects.bulk_create([
-            through(lecture_id=lecture.pk, lecturer_id=rng.choice(self.lecturers).pk) for lecture in lectures
+            through(lecture_id=lecture.pk, lecturer_id=(self.lecturers[0] if index % 6 == 0 else rng.choice(self.lecturers)).pk)
+            for index, lecture in enumerate(lectures)
         ])
         S = LectureRequest.State
         requests = []
@@ -832,7 +834,8 @@ class DistrictGenerator:
                 ordered_at=ordered_at,
             )
             if state != S.ORDERED:
-                request.lecturer = rng.choice(self.lecturers)
+                # Every fourth request goes to the lecturer with the demo login.
+                request.lecturer = self.lecturers[0] if index % 4 == 0 else rng.choice(self.lecturers)
                 request.dispatched_at = ordered_at + timedelta(days=2)
             if state in (S.ACCEPTED, S.DECLINED, S.DELIVERED):
                 request.answered_at = ordered_at + timedelta(days=3)

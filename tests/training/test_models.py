@@ -133,3 +133,24 @@ def test_report_year_is_the_latest_year_with_attendance(district):
     factories.attendance(past, district.member_a1)
     factories.attendance(future, district.member_a1)
     assert Attendance.objects.report_year() == 2024
+
+
+@pytest.mark.parametrize("hours", ["-1", "1000"])
+def test_session_credited_hours_must_be_plausible(district, hours):
+    session = district.session_a1
+    session.credited_hours = Decimal(hours)
+    with pytest.raises(ValidationError) as error:
+        session.full_clean()
+    assert "credited_hours" in error.value.message_dict
+
+
+def test_a_years_first_incremental_refresh_counts_every_branch(district):
+    from training.coverage import refresh_coverage
+    from training.models import CoverageCell
+
+    year = district.district_session.starts_at.year
+    refresh_coverage(year, branch_ids=[district.branch_a1.pk])
+    root = CoverageCell.objects.get(
+        year=year, organisation=district.root, category="", programme_key=0, channel="", month=0
+    )
+    assert root.members_total == Member.objects.active().count()

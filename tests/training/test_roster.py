@@ -1,12 +1,32 @@
 """The roster: the secretary's members, all present then exceptions, htmx toggles, scope."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests import factories
 from training.models import Attendance
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def district(district):
+    """The shared district, with branch A1's meeting under way (a roster is marked from then)."""
+    district.session_a1.starts_at = timezone.now() - timedelta(minutes=10)
+    district.session_a1.ends_at = district.session_a1.starts_at + timedelta(hours=2)
+    district.session_a1.save(update_fields=["starts_at", "ends_at"])
+    return district
+
+
+def test_a_roster_cannot_be_marked_before_the_meeting(district, client_as):
+    future = factories.session(district.branch_a1, starts_at=timezone.now() + timedelta(days=12))
+    client = client_as("secretary_a1")
+    response = client.post(reverse("roster", args=[future.pk]), {f"m{district.member_a1.pk}": "present"}, follow=True)
+    assert "尚未开始" in response.text
+    assert not Attendance.objects.filter(session=future).exists()
 
 
 def test_roster_lists_the_secretarys_members_only(district, client_as):
