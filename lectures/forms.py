@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from training.models import Member, Organisation
+from training.models import Member, Organisation, mask_phone
 
 from . import services
 from .models import Feedback, Lecture, Lecturer, LectureRequest, VolunteerService
@@ -157,7 +157,20 @@ class LecturerForm(forms.ModelForm):
         if own_profile:  # a lecturer keeps their own topics, dialects, bio and availability up to date
             for name in ["name", "kind", "affiliation", "in_xinghuo", "in_baiqianwan"]:
                 del self.fields[name]
+        if self.instance.pk and self.instance.phone:
+            # Phones are shown masked: the stored number stays unless a new one is typed.
+            self.initial["phone"] = ""
+            self.fields["phone"].widget.attrs["placeholder"] = mask_phone(self.instance.phone)
+            self.fields["phone"].help_text = _("Leave empty to keep the current number.")
         self.helper = _helper(_("Save"))
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data.get("phone", "").strip()
+        if not phone:
+            return self.instance.phone if self.instance.pk else ""
+        if not re.fullmatch(r"1\d{10}|0\d{2,3}-?\d{7,8}", phone):
+            raise ValidationError(_("Enter a mobile number of 11 digits or a landline such as 025-58888888."))
+        return phone
 
     def clean_new_photo(self):
         upload = self.cleaned_data.get("new_photo")

@@ -260,3 +260,12 @@ def test_landing_page_tells_the_lecturer_and_the_office_what_waits_for_them(clie
     make_request(district.community_a, start=future(days=30))
     assert "有1条宣讲点单等待您答复" in client_as("lecturer").get("/lectures/").content.decode()
     assert "有1条宣讲点单等待派单" in client_as("organiser").get("/lectures/").content.decode()
+
+
+def test_lecturer_edit_form_never_shows_the_full_phone(client_as, outreach):
+    lecturer = outreach.wang
+    lecturer.phone = "13912345678"
+    lecturer.save(update_fields=["phone"])
+    client = client_as("organiser")
+    page = client.get(f"/lectures/lecturers/{lecturer.pk}/edit/").text
+    assert "13912345678" not in page and "139****5678" in page
