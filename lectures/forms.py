@@ -242,7 +242,7 @@ class VolunteerServiceForm(forms.ModelForm):
     class Meta:
         model = VolunteerService
         fields = ["kind", "member", "team_name", "street", "date", "hours", "beneficiaries", "lecture", "course", "description"]
-        widgets = {"date": forms.DateInput(attrs={"type": "date"}), "description": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), "description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, streets=None, lectures=None, members=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -66,7 +66,7 @@ class SessionForm(forms.ModelForm):
         widgets = {
             "starts_at": DateTimeLocalInput(),
             "ends_at": DateTimeLocalInput(),
-            "replay_until": forms.DateInput(attrs={"type": "date"}),
+            "replay_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
     def __init__(self, *args, user=None, **kwargs):
@@ -372,8 +372,8 @@ class ImportForm(forms.Form):
 class MeetingForm(forms.Form):
     kind = forms.ChoiceField(label=_("Type"), choices=[(k.value, k.label) for k in ORG_LIFE_KINDS])
     title = forms.CharField(label=_("Topic"), max_length=160)
-    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    start = forms.TimeField(label=_("Start time"), initial=time(14, 30), widget=forms.TimeInput(attrs={"type": "time"}))
+    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start = forms.TimeField(label=_("Start time"), initial=time(14, 30), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     minutes = forms.IntegerField(label=_("Length (minutes)"), min_value=15, max_value=600, initial=120)
     first_topic = forms.CharField(label=_("First agenda item (第一议题)"), max_length=200, required=False)
     first_topic_format = forms.ChoiceField(
@@ -419,8 +419,8 @@ class HomeStudyForm(MembersChoiceForm):
 
 
 class LedgerPeriodForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def clean(self):
         data = super().clean()
