@@ -110,6 +110,8 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
             if status in statuses:
                 marks.append(Mark(member, status))
         try:
+            if session.status == Session.Status.CANCELLED:
+                raise AttendanceError(_("This session was cancelled: there is no roster to mark."))
             if session.starts_at - ROSTER_OPENS_BEFORE > timezone.now():
                 raise AttendanceError(_("This session has not started yet: the roster opens 30 minutes before it begins."))
             written = services.record_attendance(session, marks, by=request.user, channel=Attendance.Channel.ROSTER)

@@ -43,7 +43,9 @@ def session_enrol(request: HttpRequest, pk: int) -> HttpResponse:
         initial["flags"] = ["backbone"]
     form = CohortForm(request.POST or None, user=request.user, initial=initial)
     preview = None
-    if request.method == "POST" and form.is_valid():
+    if session.status == Session.Status.CANCELLED:
+        form.add_error(None, _("This session was cancelled: nobody can be enrolled."))
+    elif request.method == "POST" and form.is_valid():
         members = _cohort(form).members(Member.objects.visible_to(request.user))
         preview = members.count()
         if preview == 0:

@@ -113,3 +113,16 @@ def test_my_branch_shows_awaiting_sessions_not_reached_and_targets(district, cli
     assert past.title in response.text
     assert reverse("roster", args=[past.pk]) in response.text
     assert "/ 32" in response.text  # hours against the annual target from PolicyRule
+
+
+def test_a_cancelled_session_has_no_roster_and_no_enrolment(district, client_as, personas):
+    session = district.session_a1
+    session.status = session.Status.CANCELLED
+    session.save(update_fields=["status"])
+    response = client_as("secretary_a1").post(
+        reverse("roster", args=[session.pk]), {f"m{district.member_a1.pk}": "present"}, follow=True
+    )
+    assert "已取消" in response.text
+    assert not Attendance.objects.filter(session=session).exists()
+    detail = client_as("secretary_a1").get(reverse("session_detail", args=[session.pk])).text
+    assert reverse("roster", args=[session.pk]) not in detail
