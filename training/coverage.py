@@ -87,15 +87,19 @@ def _refresh_key(year: int, branch_id: int) -> str:
 
 def run_full_refresh(run: CoverageRun) -> CoverageRun:
     """A recorded full recomputation (nightly, or asked for on the dashboard)."""
+    from .reports import end_run
+
     CoverageRun.objects.filter(pk=run.pk).update(status=CoverageRun.Status.RUNNING, started_at=timezone.now())
     try:
         cells = refresh_coverage(run.year)
     except Exception:
         CoverageRun.objects.filter(pk=run.pk).update(status=CoverageRun.Status.FAILED, finished_at=timezone.now())
+        end_run(run)
         raise
     CoverageRun.objects.filter(pk=run.pk).update(
         status=CoverageRun.Status.DONE, finished_at=timezone.now(), cells=cells
     )
+    end_run(run)
     run.refresh_from_db()
     return run
 

@@ -22,9 +22,12 @@ DASHBOARD_ROLES = (access.LEADER, access.ORGANISER)
 def _selection(request: HttpRequest) -> tuple[int, Organisation, str, int | None]:
     """Year, organisation (within the user's scope), category and programme id from the query."""
     scope = access.require_scope(request)
-    year = _int(request.GET.get("year")) or Attendance.objects.report_year()
+    year = _int(request.GET.get("year")) or reports.default_year()
     org_id = _int(request.GET.get("org")) or scope.organisation_id
-    if org_id:
+    if org_id and org_id == scope.organisation_id:
+        # The top of the user's own scope: visible by definition, fetched only if used.
+        organisation = SimpleLazyObject(lambda: Organisation.objects.get(pk=org_id))
+    elif org_id:
         organisation = access.get_object_for_user(Organisation.objects.all(), request.user, pk=org_id)
     else:
         organisation = Organisation.objects.filter(parent__isnull=True).order_by("pk").first()
@@ -62,8 +65,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "training/dashboard.html",
         {
             "selection": {
-                "year": year, "organisation": organisation, "category": category, "programme": programme_id,
-                "version": reports.coverage_version(year),
+                "year": year, "organisation_id": _organisation_id(request, organisation), "category": category,
+                "programme": programme_id, "version": reports.coverage_version(year),
             },
             "report": report,
             "chart_json": lazy(lambda: json_script(_chart(report), "dashboard-data"), SafeString)(),
@@ -72,9 +75,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "programmes": Programme.objects.filter(year=year).order_by("kind", "name"),
             "categories": Category.choices,
             "ancestors": SimpleLazyObject(lambda: list(organisation.ancestors()) if organisation.depth else []),
-            "run": CoverageRun.objects.filter(year=year).first(),
+            "run": reports.active_run(year),
         },
     )
+
+
+def _organisation_id(request: HttpRequest, organisation) -> int:
+    """The id without loading a lazily fetched organisation."""
+    requested = _int(request.GET.get("org"))
+    return requested or access.scope_for(request.user).organisation_id or organisation.pk
 
 
 def _chart(report: reports.CoverageReport) -> dict:
@@ -132,8 +141,8 @@ def summary_docx(request: HttpRequest) -> HttpResponse:
 def refresh(request: HttpRequest) -> HttpResponse:
     """Queue a full recomputation of the year; the page polls its progress."""
     access.require_scope(request, *DASHBOARD_ROLES)
-    year = _int(request.POST.get("year")) or Attendance.objects.report_year()
-    run = CoverageRun.objects.create(year=year, requested_by=request.user)
+    year = _int(request.POST.get("year")) or reports.default_year()
+    run = reports.start_run(year, request.user)
     refresh_coverage_full.apply_async((run.pk,), queue="rollups")
     run.refresh_from_db()
     return render(request, "training/includes/_refresh_status.html", {"run": run})

@@ -17,7 +17,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from .coverage import METRICS
-from .models import Attendance, Category, CoverageCell, Organisation, Programme
+from .models import Attendance, Category, CoverageCell, CoverageRun, Organisation, Programme
 
 # Channel groups shown on the headline cards.
 OFFLINE = ("roster", "qr", "home")
@@ -114,6 +114,28 @@ def coverage_version(year: int) -> str:
         cache.add(key, uuid.uuid4().hex, None)
         version = cache.get(key)
     return version
+
+
+def default_year() -> int:
+    """The year dashboards open on (re-read every few minutes, not on every page view)."""
+    return cache.get_or_set("coverage-default-year", Attendance.objects.report_year, 300)
+
+
+def start_run(year: int, user=None) -> CoverageRun:
+    """Record a full recomputation; dashboards show its progress until it ends."""
+    run = CoverageRun.objects.create(year=year, requested_by=user)
+    cache.set(f"coverage-run:{year}", run.pk, 3600)
+    return run
+
+
+def end_run(run: CoverageRun) -> None:
+    cache.delete(f"coverage-run:{run.year}")
+
+
+def active_run(year: int) -> CoverageRun | None:
+    """The recomputation in progress, if any: a cache look-up, a query only while one runs."""
+    run_id = cache.get(f"coverage-run:{year}")
+    return CoverageRun.objects.filter(pk=run_id).first() if run_id else None
 
 
 def bump_coverage_version(year: int) -> None:

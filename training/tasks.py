@@ -4,7 +4,7 @@ from celery import shared_task
 from django.db import DatabaseError
 from django.utils import timezone
 
-from . import coverage
+from . import coverage, reports
 from .models import Attendance, CoverageRun
 
 RETRY = {"autoretry_for": (DatabaseError,), "retry_backoff": True, "retry_backoff_max": 300, "max_retries": 5}
@@ -27,7 +27,7 @@ def nightly_coverage() -> list[int]:
     """Beat, every night: recompute this year and last year from scratch (self-healing)."""
     this_year = timezone.localdate().year
     years = sorted({this_year, Attendance.objects.report_year()} | {this_year - 1})
-    runs = [CoverageRun.objects.create(year=year) for year in years]
+    runs = [reports.start_run(year) for year in years]
     for run in runs:
         refresh_coverage_full.delay(run.pk)
     return [run.pk for run in runs]

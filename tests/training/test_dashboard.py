@@ -205,3 +205,16 @@ def test_the_cached_dashboard_shows_new_figures_after_a_refresh(client, demo):
     factories.attendance(factories.session(branch, starts_at=session.starts_at), factories.member(branch))
     refresh_coverage(YEAR, branch_ids=[branch.pk])
     assert f'data-figure="person_times">{raw(demo["street"])["person_times"]}<' in client.get(url, params).text
+
+
+def test_a_recomputation_in_progress_shows_on_the_dashboard(client, demo):
+    from training.reports import start_run
+
+    client.force_login(demo["leader"])
+    assert "data-run-status" not in client.get(reverse("dashboard"), {"year": YEAR}).text
+    run = start_run(YEAR)
+    assert 'data-run-status="queued"' in client.get(reverse("dashboard"), {"year": YEAR}).text
+    from training.coverage import run_full_refresh
+
+    run_full_refresh(run)
+    assert "data-run-status" not in client.get(reverse("dashboard"), {"year": YEAR}).text
