@@ -218,7 +218,7 @@ class Member(models.Model):
     is_backbone = models.BooleanField(_("backbone member"), default=False)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
     joined_on = models.DateField(_("date joined"), null=True, blank=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)  # QR check-in by phone
 
     objects = MemberQuerySet.as_manager()
 
@@ -787,7 +787,8 @@ class Attendance(models.Model):
             models.UniqueConstraint(fields=["session", "member"], name="attendance_one_per_session_member"),
         ]
         indexes = [
-            models.Index(fields=["member", "year"], name="attendance_member_year"),
+            # A member's hours in a year (check-in confirmation, branch page) from the index alone.
+            models.Index(fields=["member", "year", "credited_hours"], name="attendance_member_year"),
             # Covering index for the coverage roll-up: it never has to touch the table.
             models.Index(
                 fields=[

@@ -361,15 +361,15 @@ def find_checkin_member(session: Session, identifier: str, name: str) -> Member 
     enrolled = Enrolment.objects.filter(session=session).values("member_id")
     eligible = Q(branch__path__startswith=session.organiser.path) | Q(pk__in=enrolled)
     current = Attendance.objects.filter(session=session, member=OuterRef("pk")).values("status")[:1]
-    year = session_year(session)
+    year_hours = (
+        Attendance.objects.filter(member=OuterRef("pk"), year=session_year(session))
+        .values("member").annotate(total=Sum("credited_hours")).values("total")[:1]
+    )
     candidates = (
         Member.objects.active()
-        .filter(Q(member_number=identifier) | Q(phone=identifier), name=name)
+        .filter(Q(member_number=identifier) | Q(phone=identifier), name=name)  # both columns indexed
         .filter(eligible)
-        .annotate(
-            current_status=Subquery(current),
-            year_hours=Sum("attendances__credited_hours", filter=Q(attendances__year=year)),
-        )[:2]
+        .annotate(current_status=Subquery(current), year_hours=Subquery(year_hours))[:2]
     )
     found = list(candidates)
     return found[0] if len(found) == 1 else None
