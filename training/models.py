@@ -739,7 +739,10 @@ class Attendance(models.Model):
 
     ATTENDED_STATUSES = (Status.PRESENT, Status.LATE, Status.LEFT_EARLY)
 
-    session = models.ForeignKey(Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="attendances")
+    # No index of their own: the unique (session, member) and (member, year, …) indexes lead with them.
+    session = models.ForeignKey(
+        Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="attendances", db_index=False
+    )
     member = models.ForeignKey(
         Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="attendances", db_index=False
     )
