@@ -38,7 +38,7 @@ run: $(STAMP)
 	@echo "  leader      leadership, the whole district, read-only"
 	@echo "  organiser   district organiser (新区党工委)"
 	@echo "  getang      street organiser (葛塘街道)"
-	@echo "  secretary   branch secretary (a 葛塘 community branch)"
+	@echo "  secretary   branch secretary (a 葛塘 community branch); secretary2 another branch"
 	@echo "  lecturer / requester   lecture office roles"
 	@echo ""
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)

@@ -17,7 +17,6 @@ member (hours, and counts per channel and month).
 
 from collections import defaultdict
 from collections.abc import Iterable
-from decimal import Decimal
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -185,7 +184,7 @@ def _branch_cells(year: int, branch_ids: list[int] | None) -> dict[tuple, list[i
 
     # One pass per member: hours (effective coverage), and counts per channel and month,
     # from which reach and person-times per channel and month follow without more scans.
-    targets = _hour_targets(year)
+    targets = PolicyRule.hour_targets(year)
     profile = {
         pk: (position in Member.LEADING_POSITIONS, elderly)
         for pk, position, elderly in members.values_list("pk", "position", "is_elderly").order_by()
@@ -215,13 +214,6 @@ def _branch_cells(year: int, branch_ids: list[int] | None) -> dict[tuple, list[i
         cells[(branch_id, category, 0, ALL, 0)][TRAINED] = count
     return cells
 
-
-def _hour_targets(year: int) -> dict[bool, Decimal]:
-    """{is_leading: annual hour target} from the policy rules in force."""
-    return {
-        False: PolicyRule.value_for(PolicyRule.Key.ANNUAL_HOURS_MEMBER, year),
-        True: PolicyRule.value_for(PolicyRule.Key.ANNUAL_HOURS_LEADING, year),
-    }
 
 
 def _with_all_categories(cells: dict[tuple, list[int]]) -> dict[tuple, list[int]]:

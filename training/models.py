@@ -343,6 +343,14 @@ class PolicyRule(models.Model):
         return f"{self.get_key_display()}: {self.value.normalize()} {self.unit}".strip()
 
     @classmethod
+    def hour_targets(cls, year: int) -> dict[bool, Decimal]:
+        """{is_leading: annual hour target}: 32 for members, 56 for secretaries and committees."""
+        return {
+            False: cls.value_for(cls.Key.ANNUAL_HOURS_MEMBER, year),
+            True: cls.value_for(cls.Key.ANNUAL_HOURS_LEADING, year),
+        }
+
+    @classmethod
     def value_for(cls, key: str, year: int) -> Decimal:
         """The value in force in ``year``; a missing rule is a configuration error."""
         rule = cls.objects.in_force(year).filter(key=key).order_by("-effective_from").first()

@@ -13,7 +13,6 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from xml.sax.saxutils import escape
 
 from django.core.cache import cache
-from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from .coverage import METRICS
@@ -200,10 +199,6 @@ def coverage_report(year: int, organisation: Organisation, category: str = "", p
             "replay": sum(channels.get(c, Figures()).person_times for c in REPLAY),
         },
     )
-
-
-def last_computed_at(year: int):
-    return CoverageCell.objects.filter(year=year).aggregate(at=Max("computed_at"))["at"]
 
 
 # --- official phrasing -------------------------------------------------------------------

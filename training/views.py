@@ -41,7 +41,10 @@ def my_branch(request: HttpRequest) -> HttpResponse:
     sessions = Session.objects.visible_to(request.user).select_related("course", "venue")
     now = timezone.now()
     members = list(members)
-    targets = _hour_targets(year)
+    try:
+        targets = PolicyRule.hour_targets(year)
+    except LookupError:  # rules not configured for that year: show hours without a target
+        targets = {}
     for member in members:
         member.target = targets.get(member.is_leading)
         member.hours_percent = min(100, int(100 * (member.hours or 0) / member.target)) if member.target else 0
@@ -73,15 +76,6 @@ def my_branch(request: HttpRequest) -> HttpResponse:
             "recent": sessions.filter(starts_at__lt=now).order_by("-starts_at")[:10],
         },
     )
-
-
-def _hour_targets(year: int) -> dict[bool, object]:
-    """{is_leading: annual hour target} from PolicyRule; empty if the rules are not configured."""
-    keys = {False: PolicyRule.Key.ANNUAL_HOURS_MEMBER, True: PolicyRule.Key.ANNUAL_HOURS_LEADING}
-    try:
-        return {leading: PolicyRule.value_for(key, year) for leading, key in keys.items()}
-    except LookupError:
-        return {}
 
 
 @login_required
