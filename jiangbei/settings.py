@@ -129,7 +129,13 @@ if DATABASE_URL:
         raise ImproperlyConfigured(f"DATABASE_URL has an unknown scheme (got {DATABASE_URL!r})")
     if _database["ENGINE"] == "django.db.backends.postgresql":
         _database.setdefault("OPTIONS", {})
-        _database["CONN_HEALTH_CHECKS"] = True
+        # Off by default: it costs a round trip at the start of every request that queries.
+        _database["CONN_HEALTH_CHECKS"] = env_bool("CONN_HEALTH_CHECKS", False)
+        if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+            # Server-side binding lets psycopg prepare a statement on a kept connection after
+            # its second use, so the hot queries (check-in, dashboard) skip planning.
+            # Turn off behind a transaction-pooling PgBouncer.
+            _database["OPTIONS"].update(server_side_binding=True, prepare_threshold=2)
 else:
     SQLITE_PATH.parent.mkdir(exist_ok=True)
     _database = {
@@ -222,7 +228,7 @@ if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://")):
     raise ImproperlyConfigured(f"CACHE_URL must start with redis:// or rediss:// (got {CACHE_URL!r})")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "jiangbei"}
+        {"BACKEND": "jiangbei.cache.RedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "jiangbei"}
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from jiangbei import access
 
+from . import checkin as checkin_module
 from . import ledger as ledger_module
 from . import poster as poster_module
 from . import services, viewing_log
@@ -31,7 +32,9 @@ from .tasks import commit_import_task, validate_import_task
 ROSTER_STATUSES = Attendance.Status.choices
 # A roster is marked at or after the meeting; a little early is fine for sign-in at the door.
 ROSTER_OPENS_BEFORE = timedelta(minutes=30)
-CHECKIN_FAILURES_ALLOWED = 10  # wrong identities per device and session, per 10 minutes
+# Wrong identities allowed per session in 10 minutes (see CheckinLimiter).
+CHECKIN_FAILURES_PER_IDENTIFIER = 5
+CHECKIN_FAILURES_PER_ADDRESS = 60
 
 
 def _writer_scope(request: HttpRequest) -> access.Scope:
@@ -172,55 +175,71 @@ def rotate_token(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(request, pk)
     if not scope.covers(session.organiser.path):
         raise Http404
-    services.rotate_checkin_token(session)
+    checkin_module.rotate_token(session)
     messages.success(request, _("A new QR code was made. The old poster no longer works: print the new one."))
     return redirect("session_detail", pk=session.pk)
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def checkin(request: HttpRequest, token: str) -> HttpResponse:
     """The member's page behind the QR code: no account, large type, one form."""
-    session = (
-        Session.objects.select_related("course", "organiser", "venue").filter(checkin_token=token).first()
-        if len(token) <= 40 else None
-    )
-    if session is None:
+    form = CheckinForm(request.POST if request.method == "POST" else None)
+    identity = form.cleaned_data if form.is_valid() else {}
+    found = checkin_module.scan(token, identity.get("identifier", ""), identity.get("name", ""))
+    if found is None:
         return render(request, "training/checkin_invalid.html", status=404)
-    opens, closes = services.checkin_window(session)
-    context = {"session": session, "opens": opens, "closes": closes}
-    failures_key = f"checkin-fail:{session.pk}:{_client_ip(request)}"
-    if request.method == "POST":
-        form = CheckinForm(request.POST)
-        if cache.get(failures_key, 0) >= CHECKIN_FAILURES_ALLOWED:
-            return render(request, "training/checkin.html",
-                          {**context, "form": form, "error": _("Too many attempts. Please ask the secretary for help.")},
-                          status=429)
+    session = found.session
+    opens, closes = checkin_module.window(session)
+    context = {"session": session, "opens": opens, "closes": closes, "form": form}
+    if request.method != "POST":
+        now = timezone.now()
+        return render(request, "training/checkin.html", {**context, "not_open": now < opens, "closed": now > closes})
+    limiter = CheckinLimiter(session, request, identity.get("identifier", ""))
+    if limiter.exceeded():
+        error = _("Too many attempts. Please ask the secretary for help.")
+        return render(request, "training/checkin.html", {**context, "error": error}, status=429)
+    if found.member is None:
         if form.is_valid():
-            member = services.find_checkin_member(
-                session, form.cleaned_data["identifier"], form.cleaned_data["name"]
-            )
-            if member is None:
-                cache.set(failures_key, cache.get(failures_key, 0) + 1, 600)
-                error = _("We could not find you in this session's list. Check your name and member number or phone.")
-            else:
+            limiter.count_failure()
+            error = _("We could not find you in this session's list. Check your name and member number or phone.")
+        else:
+            error = None  # the form shows its own messages
+        return render(request, "training/checkin.html", {**context, "error": error}, status=400)
+    try:
+        result = checkin_module.check_in(found)
+    except AttendanceError as exc:
+        return render(request, "training/checkin.html", {**context, "error": str(exc)}, status=400)
+    return render(request, "training/checkin_done.html", {
+        **context, "result": result, "year": services.session_year(session), "hours": result.year_hours,
+    })
+
+
+class CheckinLimiter:
+    """Failed identities per session, counted per identifier and per network address.
+
+    The identifier limit stops guessing the name behind a known number; the address limit stops
+    trying numbers, and is high enough for a meeting room behind one shared Wi-Fi address.
+    """
+
+    WINDOW_SECONDS = 600
+
+    def __init__(self, session: Session, request: HttpRequest, identifier: str):
+        self.keys = {
+            f"checkin-fail:{session.pk}:ip:{request.META.get('REMOTE_ADDR', '')}": CHECKIN_FAILURES_PER_ADDRESS,
+            f"checkin-fail:{session.pk}:id:{hashlib.sha256(identifier.encode()).hexdigest()[:16]}":
+                CHECKIN_FAILURES_PER_IDENTIFIER,
+        }
+
+    def exceeded(self) -> bool:
+        counts = cache.get_many(self.keys)
+        return any(counts.get(key, 0) >= limit for key, limit in self.keys.items())
+
+    def count_failure(self) -> None:
+        for key in self.keys:
+            if not cache.add(key, 1, self.WINDOW_SECONDS):
                 try:
-                    result = services.check_in(session, member)
-                except AttendanceError as exc:
-                    error = str(exc)
-                else:
-                    return render(request, "training/checkin_done.html", {
-                        **context, "result": result, "year": services.session_year(session),
-                        "hours": result.year_hours,
-                    })
-            return render(request, "training/checkin.html", {**context, "form": form, "error": error}, status=400)
-    else:
-        form = CheckinForm()
-    now = timezone.now()
-    return render(request, "training/checkin.html", {**context, "form": form, "not_open": now < opens,
-                                                      "closed": now > closes})
+                    cache.incr(key)
+                except ValueError:  # expired in between
+                    cache.add(key, 1, self.WINDOW_SECONDS)
 
 
 # --- viewing-log import -----------------------------------------------------------------------

@@ -11,17 +11,17 @@ coverage refresh for after the commit.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
+import time
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, Subquery, Sum
+from django.db.models import Exists, OuterRef, Sum
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -35,7 +35,6 @@ from .models import (
     AuditEntry,
     Course,
     DeliveryMode,
-    Enrolment,
     FirstTopicFormat,
     MakeupAssignment,
     Member,
@@ -197,13 +196,16 @@ class CreditRules:
 
     @classmethod
     def for_year(cls, year: int) -> CreditRules:
-        """The crediting rules in force in ``year`` (cached for a minute: they change yearly)."""
-        key = f"credit-rules:{year}"
-        rules = cache.get(key)
-        if rules is None:
-            rules = cls._load(year)
-            cache.set(key, rules, RULES_CACHE_SECONDS)
-        return rules
+        """The crediting rules in force in ``year``, kept by each process for a minute.
+
+        Rules change once a year: the process that saves one forgets its copy at once, the
+        others within ``RULES_CACHE_SECONDS``.
+        """
+        now = time.monotonic()
+        kept = _rules_kept.get(year)
+        if kept is None or kept[0] < now:
+            kept = _rules_kept[year] = (now + RULES_CACHE_SECONDS, cls._load(year))
+        return kept[1]
 
     @classmethod
     def _load(cls, year: int) -> CreditRules:
@@ -228,9 +230,12 @@ class CreditRules:
         return session.hours
 
 
+_rules_kept: dict[int, tuple[float, CreditRules]] = {}
+
+
 @receiver([post_save, post_delete], sender=PolicyRule)
-def _forget_credit_rules(sender, instance: PolicyRule, **kwargs) -> None:
-    cache.delete_many([f"credit-rules:{year}" for year in range(instance.effective_from, instance.effective_from + 30)])
+def forget_credit_rules(sender=None, **kwargs) -> None:
+    _rules_kept.clear()
 
 
 def session_year(session: Session) -> int:
@@ -279,13 +284,14 @@ def record_attendance(
     rules = rules or CreditRules.for_year(session_year(session))
     _widen_sqlite_batches()
     written = 0
-    # One INSERT … ON CONFLICT is atomic by itself: a lone QR scan needs no BEGIN/COMMIT round trips.
-    single_statement = by is None and known_changed and len(marks) <= WRITE_BATCH and connection.get_autocommit()
-    with nullcontext() if single_statement else transaction.atomic():
+    # A lone scan is one INSERT … ON CONFLICT, atomic by itself: no BEGIN/COMMIT round trips.
+    lone_write = by is None and known_changed and len(marks) == 1 and connection.get_autocommit()
+    with nullcontext() if lone_write else transaction.atomic():
         if by is not None:
             _check_scope(by, {mark.member.branch_id for mark in marks})
         for start in range(0, len(marks), WRITE_BATCH):
-            written += _upsert(session, marks[start:start + WRITE_BATCH], by, channel, rules, known_changed)
+            written += _upsert(session, marks[start:start + WRITE_BATCH], by, channel, rules, known_changed,
+                               lone_write)
         if written:
             coverage.schedule_refresh({mark.member.branch_id for mark in marks}, [session_year(session)])
     return written
@@ -303,7 +309,8 @@ def _check_scope(user, branch_ids: set[int]) -> None:
 
 
 def _upsert(
-    session: Session, marks: Sequence[Mark], by, channel: str, rules: CreditRules, known_changed: bool
+    session: Session, marks: Sequence[Mark], by, channel: str, rules: CreditRules, known_changed: bool,
+    lone_write: bool = False,
 ) -> int:
     existing = {} if known_changed else {
         row[0]: row[1:]
@@ -324,7 +331,9 @@ def _upsert(
         )
         row.fill_report_columns(session, mark.member)
         rows.append(row)
-    if rows:
+    if lone_write and len(rows) == 1:
+        _upsert_row(rows[0])
+    elif rows:
         Attendance.objects.bulk_create(
             rows, update_conflicts=True, unique_fields=["session", "member"], update_fields=UPSERT_FIELDS,
             batch_size=WRITE_BATCH,
@@ -332,85 +341,34 @@ def _upsert(
     return len(rows)
 
 
+def _upsert_row(row: Attendance) -> None:
+    """``bulk_create(update_conflicts=True)`` for one row, without the transaction it always opens."""
+    values = [field.get_db_prep_save(getattr(row, field.attname), connection) for field in _row_fields()]
+    with connection.cursor() as cursor:
+        cursor.execute(_upsert_row_sql(), values)
+
+
+@functools.cache
+def _row_fields() -> list:
+    return [field for field in Attendance._meta.concrete_fields if not field.primary_key]
+
+
+@functools.cache
+def _upsert_row_sql() -> str:
+    quote = connection.ops.quote_name
+    columns = [quote(field.column) for field in _row_fields()]
+    unique = [quote(Attendance._meta.get_field(name).column) for name in ("session", "member")]
+    updates = [quote(Attendance._meta.get_field(name).column) for name in UPSERT_FIELDS]
+    return (
+        f"INSERT INTO {quote(Attendance._meta.db_table)} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({', '.join(unique)}) DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in updates)}"
+    )
+
+
 def member_hours(member: Member, year: int) -> Decimal:
     total = Attendance.objects.filter(member=member, year=year).aggregate(total=Sum("credited_hours"))["total"]
     return total or Decimal("0")
-
-
-# --- QR self check-in ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CheckinResult:
-    member: Member
-    attendance_status: str
-    already: bool
-    year_hours: Decimal  # the member's credited hours in the session's year, this check-in included
-
-
-def checkin_window(session: Session) -> tuple[datetime, datetime]:
-    opens_before = getattr(settings, "CHECKIN_OPENS_MINUTES_BEFORE", 30)
-    return session.starts_at - timedelta(minutes=opens_before), session.ends_at
-
-
-def find_checkin_member(session: Session, identifier: str, name: str) -> Member | None:
-    """The active member who may attend ``session``, by member number or phone, plus name."""
-    identifier, name = identifier.strip().upper(), name.strip()
-    if not identifier or not name:
-        return None
-    enrolled = Enrolment.objects.filter(session=session).values("member_id")
-    eligible = Q(branch__path__startswith=session.organiser.path) | Q(pk__in=enrolled)
-    current = Attendance.objects.filter(session=session, member=OuterRef("pk")).values("status")[:1]
-    year_hours = (
-        Attendance.objects.filter(member=OuterRef("pk"), year=session_year(session))
-        .values("member").annotate(total=Sum("credited_hours")).values("total")[:1]
-    )
-    candidates = (
-        Member.objects.active()
-        .filter(Q(member_number=identifier) | Q(phone=identifier), name=name)  # both columns indexed
-        .filter(eligible)
-        .annotate(current_status=Subquery(current), year_hours=Subquery(year_hours))[:2]
-    )
-    found = list(candidates)
-    return found[0] if len(found) == 1 else None
-
-
-def check_in(session: Session, member: Member, now: datetime | None = None) -> CheckinResult:
-    """Mark ``member`` present (or late) for ``session``; repeat scans change nothing."""
-    now = now or timezone.now()
-    opens, closes = checkin_window(session)
-    opens_before = int((session.starts_at - opens).total_seconds() // 60)
-    if session.status == Session.Status.CANCELLED:
-        raise AttendanceError(_("This session has been cancelled."))
-    if now < opens:
-        raise AttendanceError(
-            _("Check-in has not opened yet. It opens %(minutes)d minutes before the start.") % {"minutes": opens_before}
-        )
-    if now > closes:
-        raise AttendanceError(_("Check-in for this session has closed."))
-    if hasattr(member, "current_status"):  # loaded with the member by find_checkin_member
-        current, hours_before = member.current_status, member.year_hours or Decimal("0")
-    else:
-        current = Attendance.objects.filter(session=session, member=member).values_list("status", flat=True).first()
-        hours_before = member_hours(member, session_year(session))
-    if current in Attendance.ATTENDED_STATUSES:
-        return CheckinResult(member, current, already=True, year_hours=hours_before)
-    late_after = getattr(settings, "CHECKIN_LATE_AFTER_MINUTES", 10)
-    status = Attendance.Status.LATE if now > session.starts_at + timedelta(minutes=late_after) else Attendance.Status.PRESENT
-    rules = CreditRules.for_year(session_year(session))
-    # The row, if any, is excused or absent (no hours): this scan changes it.
-    record_attendance(session, [Mark(member, status)], channel=Attendance.Channel.QR, rules=rules,
-                      known_changed=True)
-    credited = rules.hours(session, status, Attendance.Channel.QR, 0)
-    return CheckinResult(member, status, already=False, year_hours=hours_before + credited)
-
-
-def rotate_checkin_token(session: Session) -> str:
-    from .models import new_checkin_token
-
-    session.checkin_token = new_checkin_token()
-    session.save(update_fields=["checkin_token"])
-    return session.checkin_token
 
 
 # --- Make-up study (补学) and 送学上门 ----------------------------------------------------------

@@ -14,6 +14,7 @@ PROBE = (
 )
 CONFIG_VARIABLES = {
     "DATABASE_URL", "CELERY_BROKER_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "DATABASE_PREPARED_STATEMENTS", "CONN_HEALTH_CHECKS",
 }
 PRODUCTION = {
     "DEBUG": "0",
@@ -45,6 +46,16 @@ def test_services_tier_reads_database_and_broker_urls():
     result = run(PROBE, DATABASE_URL=PRODUCTION["DATABASE_URL"], CELERY_BROKER_URL=PRODUCTION["CELERY_BROKER_URL"])
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[:2] == ["django.db.backends.postgresql", "False"]
+
+
+def test_postgresql_prepares_statements_unless_turned_off():
+    probe = ("import django; django.setup(); from django.conf import settings as s; d = s.DATABASES['default']; "
+             "print(d['OPTIONS'].get('server_side_binding'), d['OPTIONS'].get('prepare_threshold'), d['CONN_HEALTH_CHECKS'])")
+    result = run(probe, DATABASE_URL=PRODUCTION["DATABASE_URL"])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "2", "False"]
+    result = run(probe, DATABASE_URL=PRODUCTION["DATABASE_URL"], DATABASE_PREPARED_STATEMENTS="0", CONN_HEALTH_CHECKS="1")
+    assert result.stdout.split() == ["None", "None", "True"]
 
 
 @pytest.mark.parametrize(

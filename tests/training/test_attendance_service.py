@@ -94,3 +94,32 @@ def test_saving_many_marks_costs_a_constant_number_of_queries(district, personas
     with django_assert_max_num_queries(5):
         record_attendance(district.session_a1, marks, by=personas["secretary_a1"])
     assert Attendance.objects.filter(session=district.session_a1).count() == 120
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lone_write_in_autocommit_is_one_statement_and_stores_what_a_batch_stores(district):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    factories.ensure_policy_rules()
+    session = district.district_session  # the district's session: members of both branches may attend
+    rules = services.CreditRules.for_year(services.session_year(session))
+    lone = Mark(district.member_a2, "late")
+    with CaptureQueriesContext(connection) as queries:
+        record_attendance(session, [lone], channel="qr", rules=rules, known_changed=True)
+    # No BEGIN before it (what follows is the eager roll-up the commit queued)
+    assert queries.captured_queries[0]["sql"].startswith("INSERT")
+    with transaction.atomic():  # the same mark through bulk_create, for another member
+        record_attendance(session, [Mark(district.member_b1, "late")], channel="qr", rules=rules, known_changed=True)
+
+    def stored(member):
+        row = Attendance.objects.filter(session=session, member=member).values().get()
+        return {key: value for key, value in row.items() if key not in {"id", "member_id", "recorded_at", "branch_id"}}
+
+    assert stored(district.member_a2) == stored(district.member_b1)
+    assert Attendance.objects.get(session=session, member=district.member_a2).branch_id == district.branch_a2.pk
+    # A second lone write to the same pair updates the row in place.
+    record_attendance(session, [Mark(district.member_a2, "absent")], channel="qr", rules=rules, known_changed=True)
+    row = Attendance.objects.get(session=session, member=district.member_a2)
+    assert (row.status, row.attended, row.credited_hours) == ("absent", False, Decimal("0"))
+    assert Attendance.objects.filter(session=session).count() == 3  # member_a1 and member_b1 from the fixture

@@ -1,0 +1,157 @@
+"""QR self check-in (``/c/<token>/``): the one page members reach without an account.
+
+The members of a meeting scan its poster within minutes of each other, so a scan is kept cheap:
+``scan`` reads the session, the member the identity names, that member's mark for the session
+and hours this year in one parametrised statement; a first scan adds one INSERT through
+``services.record_attendance``, the only attendance write path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from venues.models import Venue
+
+from . import services
+from .models import Attendance, Course, Member, Session, new_checkin_token
+from .services import AttendanceError, CreditRules, Mark, session_year
+
+# The session's columns the check-in page and the attendance write use, in model order.
+SESSION_FIELDS = [
+    field for field in Session._meta.concrete_fields
+    if field.name in {"id", "title", "kind", "starts_at", "ends_at", "status", "credited_hours", "course",
+                      "programme", "organiser", "venue", "checkin_token"}
+]
+# A member is found by member number or phone plus name, among the active members of the
+# organiser's subtree or those enrolled. Every value from the request is a parameter.
+SCAN_SQL = f"""
+SELECT {", ".join(f"s.{field.column}" for field in SESSION_FIELDS)},
+       c.title, c.credited_hours, v.name,
+       m.id, m.name, m.branch_id, m.category,
+       (SELECT a.status FROM training_attendance a WHERE a.session_id = s.id AND a.member_id = m.id),
+       (SELECT SUM(a.credited_hours) FROM training_attendance a WHERE a.member_id = m.id AND a.year = %s)
+FROM training_session s
+JOIN training_course c ON c.id = s.course_id
+JOIN training_organisation o ON o.id = s.organiser_id
+LEFT JOIN venues_venue v ON v.id = s.venue_id
+LEFT JOIN training_member m
+  ON (m.member_number = %s OR m.phone = %s) AND m.name = %s AND m.status IN ({", ".join(["%s"] * len(Member.ACTIVE_STATUSES))})
+ AND (EXISTS (SELECT 1 FROM training_organisation b WHERE b.id = m.branch_id AND b.path LIKE o.path || '%%')
+      OR EXISTS (SELECT 1 FROM training_enrolment e WHERE e.session_id = s.id AND e.member_id = m.id))
+WHERE s.checkin_token = %s
+LIMIT 2
+"""
+MAX_TOKEN_LENGTH = Session._meta.get_field("checkin_token").max_length
+
+
+@dataclass(frozen=True)
+class Scan:
+    """A session found by its token and, when the identity matched exactly one member, that member."""
+
+    session: Session
+    member: Member | None = None
+    current_status: str | None = None
+    year_hours: Decimal = Decimal("0")  # the member's credited hours in the session's year
+
+
+@dataclass(frozen=True)
+class CheckinResult:
+    member: Member
+    attendance_status: str
+    already: bool
+    year_hours: Decimal  # the member's credited hours in the session's year, this check-in included
+
+
+def scan(token: str, identifier: str = "", name: str = "") -> Scan | None:
+    """The session behind ``token`` (None if there is none) and the member ``identifier`` + ``name`` names.
+
+    The session, its course and venue are loaded with the fields the check-in page and the
+    attendance write use. A member is returned only when exactly one matches.
+    """
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    identifier, name = identifier.strip().upper(), name.strip()
+    identity = (identifier, identifier, name) if identifier and name else (None, None, None)
+    # Hours are summed for this year: a session open for check-in started this year, save in the
+    # half hour before a New Year's meeting, when they are summed again below.
+    year = timezone.localtime().year
+    with connection.cursor() as cursor:
+        cursor.execute(SCAN_SQL, [year, *identity, *Member.ACTIVE_STATUSES, token])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    width = len(SESSION_FIELDS)
+    session = Session.from_db(connection.alias, [field.attname for field in SESSION_FIELDS],
+                              [_from_db(field, value) for field, value in zip(SESSION_FIELDS, rows[0], strict=False)])
+    course_title, course_hours, venue_name, member_pk, member_name, branch_id, category, current, hours = rows[0][width:]
+    session.course = Course(pk=session.course_id, title=course_title, credited_hours=_decimal(course_hours))
+    session.venue = Venue(pk=session.venue_id, name=venue_name) if session.venue_id else None
+    if len(rows) != 1 or member_pk is None:
+        return Scan(session)
+    member = Member(pk=member_pk, name=member_name, branch_id=branch_id, category=category)
+    if session_year(session) != year:
+        hours = services.member_hours(member, session_year(session))
+    return Scan(session, member, current, _decimal(hours) or Decimal("0"))
+
+
+def _from_db(field, value):
+    # SQLite hands back naive UTC datetimes and numbers for decimal columns; PostgreSQL hands
+    # back aware datetimes and Decimals.
+    if value is None:
+        return None
+    if isinstance(value, datetime) and timezone.is_naive(value):
+        return value.replace(tzinfo=UTC)
+    if field.get_internal_type() == "DecimalField":
+        return _decimal(value)
+    return value
+
+
+def _decimal(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.1"))
+
+
+def window(session: Session) -> tuple[datetime, datetime]:
+    """When members may check in: ``CHECKIN_OPENS_MINUTES_BEFORE`` before the start, until the end."""
+    opens_before = getattr(settings, "CHECKIN_OPENS_MINUTES_BEFORE", 30)
+    return session.starts_at - timedelta(minutes=opens_before), session.ends_at
+
+
+def check_in(found: Scan, now: datetime | None = None) -> CheckinResult:
+    """Mark the scanned member present (or late); repeat scans change nothing."""
+    session, member = found.session, found.member
+    assert member is not None, "check_in needs a scan that found the member"
+    now = now or timezone.now()
+    opens, closes = window(session)
+    if session.status == Session.Status.CANCELLED:
+        raise AttendanceError(_("This session has been cancelled."))
+    if now < opens:
+        minutes = int((session.starts_at - opens).total_seconds() // 60)
+        raise AttendanceError(
+            _("Check-in has not opened yet. It opens %(minutes)d minutes before the start.") % {"minutes": minutes}
+        )
+    if now > closes:
+        raise AttendanceError(_("Check-in for this session has closed."))
+    if found.current_status in Attendance.ATTENDED_STATUSES:
+        return CheckinResult(member, found.current_status, already=True, year_hours=found.year_hours)
+    late_after = getattr(settings, "CHECKIN_LATE_AFTER_MINUTES", 10)
+    status = Attendance.Status.LATE if now > session.starts_at + timedelta(minutes=late_after) else Attendance.Status.PRESENT
+    rules = CreditRules.for_year(session_year(session))
+    # The row, if any, is excused or absent (no hours): this scan changes it.
+    services.record_attendance(session, [Mark(member, status)], channel=Attendance.Channel.QR, rules=rules,
+                               known_changed=True)
+    credited = rules.hours(session, status, Attendance.Channel.QR, 0)
+    return CheckinResult(member, status, already=False, year_hours=found.year_hours + credited)
+
+
+def rotate_token(session: Session) -> str:
+    """A new token: the printed poster stops working at once."""
+    session.checkin_token = new_checkin_token()
+    session.save(update_fields=["checkin_token"])
+    return session.checkin_token
