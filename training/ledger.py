@@ -43,7 +43,7 @@ def build(branch: Organisation, start: date, end: date) -> Ledger:
     attendances = list(
         Attendance.objects.filter(branch=branch, session__starts_at__gte=since, session__starts_at__lt=until)
         .select_related("member", "session__course")
-        .order_by("session__starts_at", "member__member_number")
+        .order_by("session__starts_at", "session_id", "member__member_number")
     )
     members = list(
         Member.objects.filter(branch=branch)

@@ -96,3 +96,33 @@ def test_secretary_marks_roster_member_checks_in_and_log_is_imported(browser, de
     row = Attendance.objects.get(session=session, member=members[2])
     assert (row.channel, row.minutes) == ("replay", 55)
     secretary.close()
+
+
+def test_month_calendar_and_ledger_fit_a_phone(browser, demo_site, screenshot):
+    base = demo_site.url
+    secretary = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = secretary.new_page()
+    log_in(page, base, "secretary")
+    wide = "document.documentElement.scrollWidth > window.innerWidth"
+
+    # The month as a list of days with sessions: nothing to scroll sideways, the grid hidden.
+    page.goto(f"{base}/sessions/calendar/?view=month&date=2025-06-10")
+    agenda = page.locator(".calendar-agenda")
+    expect(agenda.locator(".calendar-agenda-day").first).to_be_visible()
+    expect(page.locator("table.calendar")).to_be_hidden()
+    assert not page.evaluate(wide)
+    screenshot(page, "secretary-month-calendar-phone")
+
+    # The ledger: meetings as cards, one fold per session; the full table is kept for print.
+    page.goto(f"{base}/branch/ledger/?start=2025-01-01&end=2025-12-31")
+    assert not page.evaluate(wide)
+    folds = page.locator("details.ledger-session")
+    assert folds.count() > 10
+    folds.first.locator("summary").click()
+    expect(folds.first.locator("li").first).to_be_visible()
+    expect(page.locator("table.d-print-table")).to_be_hidden()
+    page.emulate_media(media="print")
+    expect(page.locator("table.d-print-table")).to_be_visible()
+    page.emulate_media(media="screen")
+    screenshot(page, "secretary-ledger-phone")
+    secretary.close()
