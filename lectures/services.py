@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiangbei import access
+from jiangbei.access import scope_for
 from training.models import (
     Attendance,
     Course,
@@ -232,6 +234,19 @@ def decline_request(request: LectureRequest, by, reason: str = "") -> LectureReq
 
 
 @transaction.atomic
+def may_cancel(request: LectureRequest, user) -> bool:
+    """Open requests may be cancelled by the lecture office and the requester, except that once an
+    accepted lecture's time has come, only the office may: whether it took place is its record."""
+    scope = scope_for(user)
+    if scope is None or not request.is_open:
+        return False
+    if scope.role in (access.SUPERUSER, access.ORGANISER):
+        return True
+    return scope.role == access.REQUESTER and not (
+        request.state == S.ACCEPTED and request.preferred_start <= timezone.now()
+    )
+
+
 def cancel_request(request: LectureRequest, by, reason: str = "") -> LectureRequest:
     return _move(request, S.CANCELLED, by, note=reason[:255])
 

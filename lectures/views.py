@@ -189,7 +189,7 @@ def _request_context(request: HttpRequest, scope: access.Scope, lecture_request:
         "can_dispatch": can_dispatch,
         "dispatch_form": extra.get("dispatch_form") or DispatchForm(),
         "can_answer": (is_assigned or scope.role == access.SUPERUSER) and lecture_request.state == S.DISPATCHED,
-        "can_cancel": scope.role in (*MANAGERS, access.REQUESTER) and lecture_request.is_open,
+        "can_cancel": services.may_cancel(lecture_request, request.user),
         "can_record": (manager or is_assigned) and lecture_request.state == S.ACCEPTED,
         "lecture": Lecture.objects.filter(request=lecture_request).first(),
         "error": extra.get("error"),
@@ -250,6 +250,9 @@ def request_decline(request: HttpRequest, pk: int) -> HttpResponse:
 def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     access.require_scope(request, access.ORGANISER, access.REQUESTER)
     lecture_request = access.get_object_for_user(LectureRequest.objects, request.user, pk=pk)
+    if not services.may_cancel(lecture_request, request.user):
+        messages.error(request, _("The lecture's time has come: ask the lecture office to record what happened."))
+        return redirect("lecture_request_detail", pk)
     reason = ReasonForm(request.POST)
     try:
         services.cancel_request(lecture_request, request.user, reason.cleaned_data["reason"] if reason.is_valid() else "")

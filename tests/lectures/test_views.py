@@ -269,3 +269,25 @@ def test_lecturer_edit_form_never_shows_the_full_phone(client_as, outreach):
     client = client_as("organiser")
     page = client.get(f"/lectures/lecturers/{lecturer.pk}/edit/").text
     assert "13912345678" not in page and "139****5678" in page
+
+
+def test_once_an_accepted_lecture_is_due_only_the_office_may_cancel_it(client_as, district, outreach):
+    from django.utils import timezone
+
+    due = make_request(district.community_a, state=S.ACCEPTED, lecturer=outreach.wang,
+                       start=timezone.now() - timedelta(hours=1))
+    requester = client_as("requester_a")
+    page = requester.get(f"/lectures/requests/{due.pk}/")
+    assert f"/lectures/requests/{due.pk}/cancel/" not in page.text
+    response = requester.post(f"/lectures/requests/{due.pk}/cancel/", {"reason": "忘了"}, follow=True)
+    assert "讲座时间已到" in response.text
+    due.refresh_from_db()
+    assert due.state == S.ACCEPTED
+    # A future accepted lecture the requester may still call off; the office may cancel either.
+    upcoming = make_request(district.community_a, state=S.ACCEPTED, lecturer=outreach.li)
+    requester.post(f"/lectures/requests/{upcoming.pk}/cancel/", {"reason": "改期"})
+    upcoming.refresh_from_db()
+    assert upcoming.state == S.CANCELLED
+    client_as("organiser").post(f"/lectures/requests/{due.pk}/cancel/", {"reason": "讲师因病未能到场"})
+    due.refresh_from_db()
+    assert due.state == S.CANCELLED
