@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -32,9 +31,6 @@ from .tasks import commit_import_task, validate_import_task
 ROSTER_STATUSES = Attendance.Status.choices
 # A roster is marked at or after the meeting; a little early is fine for sign-in at the door.
 ROSTER_OPENS_BEFORE = timedelta(minutes=30)
-# Wrong identities allowed per session in 10 minutes (see CheckinLimiter).
-CHECKIN_FAILURES_PER_IDENTIFIER = 5
-CHECKIN_FAILURES_PER_ADDRESS = 60
 
 
 def _writer_scope(request: HttpRequest) -> access.Scope:
@@ -193,7 +189,7 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
     if request.method != "POST":
         now = timezone.now()
         return render(request, "training/checkin.html", {**context, "not_open": now < opens, "closed": now > closes})
-    limiter = CheckinLimiter(session, request, identity.get("identifier", ""))
+    limiter = checkin_module.FailureLimit(session, request.META.get("REMOTE_ADDR", ""), identity.get("identifier", ""))
     if limiter.exceeded():
         error = _("Too many attempts. Please ask the secretary for help.")
         return render(request, "training/checkin.html", {**context, "error": error}, status=429)
@@ -211,35 +207,6 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "training/checkin_done.html", {
         **context, "result": result, "year": services.session_year(session), "hours": result.year_hours,
     })
-
-
-class CheckinLimiter:
-    """Failed identities per session, counted per identifier and per network address.
-
-    The identifier limit stops guessing the name behind a known number; the address limit stops
-    trying numbers, and is high enough for a meeting room behind one shared Wi-Fi address.
-    """
-
-    WINDOW_SECONDS = 600
-
-    def __init__(self, session: Session, request: HttpRequest, identifier: str):
-        self.keys = {
-            f"checkin-fail:{session.pk}:ip:{request.META.get('REMOTE_ADDR', '')}": CHECKIN_FAILURES_PER_ADDRESS,
-            f"checkin-fail:{session.pk}:id:{hashlib.sha256(identifier.encode()).hexdigest()[:16]}":
-                CHECKIN_FAILURES_PER_IDENTIFIER,
-        }
-
-    def exceeded(self) -> bool:
-        counts = cache.get_many(self.keys)
-        return any(counts.get(key, 0) >= limit for key, limit in self.keys.items())
-
-    def count_failure(self) -> None:
-        for key in self.keys:
-            if not cache.add(key, 1, self.WINDOW_SECONDS):
-                try:
-                    cache.incr(key)
-                except ValueError:  # expired in between
-                    cache.add(key, 1, self.WINDOW_SECONDS)
 
 
 # --- viewing-log import -----------------------------------------------------------------------

@@ -8,11 +8,13 @@ and hours this year in one parametrised statement; a first scan adds one INSERT 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -148,6 +150,38 @@ def check_in(found: Scan, now: datetime | None = None) -> CheckinResult:
                                known_changed=True)
     credited = rules.hours(session, status, Attendance.Channel.QR, 0)
     return CheckinResult(member, status, already=False, year_hours=found.year_hours + credited)
+
+
+class FailureLimit:
+    """Wrong identities per session in ``WINDOW_SECONDS``, counted per identifier and per address.
+
+    The identifier limit stops guessing the name behind a known number; the address limit stops
+    trying numbers, and is high enough for a meeting room behind one shared Wi-Fi address. The
+    counts live in the shared cache (Redis in production); identifiers are stored hashed.
+    """
+
+    PER_IDENTIFIER = 5
+    PER_ADDRESS = 60
+    WINDOW_SECONDS = 600
+
+    def __init__(self, session: Session, address: str, identifier: str):
+        digest = hashlib.sha256(identifier.encode()).hexdigest()[:16]
+        self.limits = {
+            f"checkin-fail:{session.pk}:ip:{address}": self.PER_ADDRESS,
+            f"checkin-fail:{session.pk}:id:{digest}": self.PER_IDENTIFIER,
+        }
+
+    def exceeded(self) -> bool:
+        counts = cache.get_many(self.limits)
+        return any(counts.get(key, 0) >= limit for key, limit in self.limits.items())
+
+    def count_failure(self) -> None:
+        for key in self.limits:
+            if not cache.add(key, 1, self.WINDOW_SECONDS):
+                try:
+                    cache.incr(key)
+                except ValueError:  # expired in between
+                    cache.add(key, 1, self.WINDOW_SECONDS)
 
 
 def rotate_token(session: Session) -> str:

@@ -10,7 +10,7 @@ from PIL import Image
 
 from tests import factories
 from training import poster
-from training.branch_views import CHECKIN_FAILURES_PER_ADDRESS, CHECKIN_FAILURES_PER_IDENTIFIER
+from training.checkin import FailureLimit
 from training.models import Attendance
 
 pytestmark = pytest.mark.django_db
@@ -135,7 +135,7 @@ def test_forged_and_rotated_tokens_are_refused(client, client_as, district, live
 def test_guessing_the_name_behind_a_number_is_rate_limited(client, district, live_session):
     url = reverse("checkin", args=[live_session.checkin_token])
     number = district.member_a1.member_number
-    for guess in range(CHECKIN_FAILURES_PER_IDENTIFIER):
+    for guess in range(FailureLimit.PER_IDENTIFIER):
         assert client.post(url, {"name": f"猜{guess}", "identifier": number}).status_code == 400
     response = client.post(url, {"name": district.member_a1.name, "identifier": number})
     assert response.status_code == 429
@@ -145,7 +145,7 @@ def test_guessing_the_name_behind_a_number_is_rate_limited(client, district, liv
 
 def test_trying_numbers_from_one_address_is_rate_limited(client, district, live_session):
     url = reverse("checkin", args=[live_session.checkin_token])
-    for guess in range(CHECKIN_FAILURES_PER_ADDRESS):
+    for guess in range(FailureLimit.PER_ADDRESS):
         client.post(url, {"name": "猜", "identifier": f"T{guess:06d}"})
     response = client.post(url, {"name": district.member_a1.name, "identifier": district.member_a1.member_number})
     assert response.status_code == 429
@@ -154,7 +154,7 @@ def test_trying_numbers_from_one_address_is_rate_limited(client, district, live_
 
 def test_typing_mistakes_on_a_shared_wifi_do_not_lock_the_room_out(client, district, live_session):
     url = reverse("checkin", args=[live_session.checkin_token])
-    for mistake in range(2 * CHECKIN_FAILURES_PER_IDENTIFIER):  # ten members, one typo each
+    for mistake in range(2 * FailureLimit.PER_IDENTIFIER):  # ten members, one typo each
         assert client.post(url, {"name": "张甲一", "identifier": f"1380000{mistake:04d}"}).status_code == 400
     response = client.post(url, {"name": district.member_a1.name, "identifier": district.member_a1.member_number})
     assert response.status_code == 200
