@@ -233,7 +233,6 @@ def decline_request(request: LectureRequest, by, reason: str = "") -> LectureReq
     return _move(request, S.DECLINED, by, note=reason[:255])
 
 
-@transaction.atomic
 def may_cancel(request: LectureRequest, user) -> bool:
     """Open requests may be cancelled by the lecture office and the requester, except that once an
     accepted lecture's time has come, only the office may: whether it took place is its record."""
@@ -247,6 +246,7 @@ def may_cancel(request: LectureRequest, user) -> bool:
     )
 
 
+@transaction.atomic
 def cancel_request(request: LectureRequest, by, reason: str = "") -> LectureRequest:
     return _move(request, S.CANCELLED, by, note=reason[:255])
 

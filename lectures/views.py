@@ -250,7 +250,7 @@ def request_decline(request: HttpRequest, pk: int) -> HttpResponse:
 def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     access.require_scope(request, access.ORGANISER, access.REQUESTER)
     lecture_request = access.get_object_for_user(LectureRequest.objects, request.user, pk=pk)
-    if not services.may_cancel(lecture_request, request.user):
+    if lecture_request.is_open and not services.may_cancel(lecture_request, request.user):
         messages.error(request, _("The lecture's time has come: ask the lecture office to record what happened."))
         return redirect("lecture_request_detail", pk)
     reason = ReasonForm(request.POST)

@@ -291,3 +291,13 @@ def test_once_an_accepted_lecture_is_due_only_the_office_may_cancel_it(client_as
     client_as("organiser").post(f"/lectures/requests/{due.pk}/cancel/", {"reason": "讲师因病未能到场"})
     due.refresh_from_db()
     assert due.state == S.CANCELLED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cancelling_locks_and_records_the_request_in_one_transaction(client_as, district, outreach):
+    """Outside a test transaction, as in production: the state change takes its row lock."""
+    request = make_request(district.community_a, state=S.DISPATCHED, lecturer=outreach.wang)
+    client_as("requester_a").post(f"/lectures/requests/{request.pk}/cancel/", {"reason": "改期"})
+    request.refresh_from_db()
+    assert request.state == S.CANCELLED
+    assert RequestEvent.objects.filter(request=request, to_state=S.CANCELLED).count() == 1
