@@ -129,13 +129,10 @@ if DATABASE_URL:
         raise ImproperlyConfigured(f"DATABASE_URL has an unknown scheme (got {DATABASE_URL!r})")
     if _database["ENGINE"] == "django.db.backends.postgresql":
         _database.setdefault("OPTIONS", {})
-        # Off by default: it costs a round trip at the start of every request that queries.
-        _database["CONN_HEALTH_CHECKS"] = env_bool("CONN_HEALTH_CHECKS", False)
+        _database["CONN_HEALTH_CHECKS"] = env_bool("CONN_HEALTH_CHECKS", True)
         if env_bool("DATABASE_PREPARED_STATEMENTS", True):
-            # Server-side binding lets psycopg prepare a statement on a kept connection after
-            # its second use, so the hot queries (check-in, dashboard) skip planning.
-            # Turn off behind a transaction-pooling PgBouncer.
-            _database["OPTIONS"].update(server_side_binding=True, prepare_threshold=2)
+            # Used by jiangbei.db.prepared_cursor only (Django's own cursors bind on the client).
+            _database["OPTIONS"]["prepare_threshold"] = 2
 else:
     SQLITE_PATH.parent.mkdir(exist_ok=True)
     _database = {
@@ -243,6 +240,9 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Security (production tier) -----------------------------------------------------------
+# Behind a proxy every request comes from the proxy's address; name the header it sets to the
+# client's (e.g. X-Real-IP, which nginx overwrites) so per-address limits see the client.
+CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER")
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -97,13 +97,10 @@ def eager_celery_unless_services(request):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Rate limits, debounce keys and kept policy rules must not leak from one test (or run) into the next."""
+    """Rate limits and debounce keys must not leak from one test (or run) into the next."""
     from django.core.cache import cache
 
-    from training.services import forget_credit_rules
-
     cache.clear()
-    forget_credit_rules()
 
 
 @pytest.fixture(autouse=True)

@@ -189,7 +189,10 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
     if request.method != "POST":
         now = timezone.now()
         return render(request, "training/checkin.html", {**context, "not_open": now < opens, "closed": now > closes})
-    limiter = checkin_module.FailureLimit(session, request.META.get("REMOTE_ADDR", ""), identity.get("identifier", ""))
+    refused = checkin_module.refusal(session)
+    if refused:
+        return render(request, "training/checkin.html", {**context, "error": refused}, status=400)
+    limiter = checkin_module.FailureLimit(session, checkin_module.client_address(request), identity.get("identifier", ""))
     if limiter.exceeded():
         error = _("Too many attempts. Please ask the secretary for help.")
         return render(request, "training/checkin.html", {**context, "error": error}, status=429)

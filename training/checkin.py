@@ -8,35 +8,49 @@ and hours this year in one parametrised statement; a first scan adds one INSERT 
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from jiangbei.db import prepared_cursor
 from venues.models import Venue
 
 from . import services
 from .models import Attendance, Course, Member, Session, new_checkin_token
 from .services import AttendanceError, CreditRules, Mark, session_year
 
-# The session's columns the check-in page and the attendance write use, in model order.
-SESSION_FIELDS = [
-    field for field in Session._meta.concrete_fields
-    if field.name in {"id", "title", "kind", "starts_at", "ends_at", "status", "credited_hours", "course",
-                      "programme", "organiser", "venue", "checkin_token"}
-]
+
+def _fields(model, names: set[str]) -> list:
+    """The named concrete fields in model order (the order ``Model.from_db`` expects)."""
+    return [field for field in model._meta.concrete_fields if field.name in names]
+
+
+# What the check-in page and the attendance write use of each row.
+SESSION_FIELDS = _fields(Session, {"id", "title", "kind", "starts_at", "ends_at", "status", "credited_hours",
+                                   "course", "programme", "organiser", "venue", "checkin_token"})
+COURSE_FIELDS = _fields(Course, {"id", "title", "credited_hours"})
+VENUE_FIELDS = _fields(Venue, {"id", "name"})
+MEMBER_FIELDS = _fields(Member, {"id", "name", "branch", "category"})
+STATUS_FIELD = Attendance._meta.get_field("status")
+HOURS_FIELD = Attendance._meta.get_field("credited_hours")
+
+
+def _columns(alias: str, fields: list) -> str:
+    return ", ".join(f"{alias}.{field.column}" for field in fields)
+
+
 # A member is found by member number or phone plus name, among the active members of the
 # organiser's subtree or those enrolled. Every value from the request is a parameter.
 SCAN_SQL = f"""
-SELECT {", ".join(f"s.{field.column}" for field in SESSION_FIELDS)},
-       c.title, c.credited_hours, v.name,
-       m.id, m.name, m.branch_id, m.category,
+SELECT {_columns("s", SESSION_FIELDS)}, {_columns("c", COURSE_FIELDS)}, {_columns("v", VENUE_FIELDS)},
+       {_columns("m", MEMBER_FIELDS)},
        (SELECT a.status FROM training_attendance a WHERE a.session_id = s.id AND a.member_id = m.id),
        (SELECT SUM(a.credited_hours) FROM training_attendance a WHERE a.member_id = m.id AND a.year = %s)
 FROM training_session s
@@ -44,7 +58,8 @@ JOIN training_course c ON c.id = s.course_id
 JOIN training_organisation o ON o.id = s.organiser_id
 LEFT JOIN venues_venue v ON v.id = s.venue_id
 LEFT JOIN training_member m
-  ON (m.member_number = %s OR m.phone = %s) AND m.name = %s AND m.status IN ({", ".join(["%s"] * len(Member.ACTIVE_STATUSES))})
+  ON (m.member_number = %s OR m.phone = %s) AND m.name = %s
+ AND m.status IN ({", ".join(["%s"] * len(Member.ACTIVE_STATUSES))})
  AND (EXISTS (SELECT 1 FROM training_organisation b WHERE b.id = m.branch_id AND b.path LIKE o.path || '%%')
       OR EXISTS (SELECT 1 FROM training_enrolment e WHERE e.session_id = s.id AND e.member_id = m.id))
 WHERE s.checkin_token = %s
@@ -84,39 +99,37 @@ def scan(token: str, identifier: str = "", name: str = "") -> Scan | None:
     # Hours are summed for this year: a session open for check-in started this year, save in the
     # half hour before a New Year's meeting, when they are summed again below.
     year = timezone.localtime().year
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(SCAN_SQL, [year, *identity, *Member.ACTIVE_STATUSES, token])
         rows = cursor.fetchall()
     if not rows:
         return None
-    width = len(SESSION_FIELDS)
-    session = Session.from_db(connection.alias, [field.attname for field in SESSION_FIELDS],
-                              [_from_db(field, value) for field, value in zip(SESSION_FIELDS, rows[0], strict=False)])
-    course_title, course_hours, venue_name, member_pk, member_name, branch_id, category, current, hours = rows[0][width:]
-    session.course = Course(pk=session.course_id, title=course_title, credited_hours=_decimal(course_hours))
-    session.venue = Venue(pk=session.venue_id, name=venue_name) if session.venue_id else None
-    if len(rows) != 1 or member_pk is None:
+    values = iter(rows[0])
+    session = _load(Session, SESSION_FIELDS, values)
+    session.course = _load(Course, COURSE_FIELDS, values)
+    venue = _load(Venue, VENUE_FIELDS, values)
+    session.venue = venue if session.venue_id else None
+    member = _load(Member, MEMBER_FIELDS, values)
+    current, hours = _convert(STATUS_FIELD, next(values)), _convert(HOURS_FIELD, next(values))
+    if len(rows) != 1 or member.pk is None:
         return Scan(session)
-    member = Member(pk=member_pk, name=member_name, branch_id=branch_id, category=category)
     if session_year(session) != year:
         hours = services.member_hours(member, session_year(session))
-    return Scan(session, member, current, _decimal(hours) or Decimal("0"))
+    return Scan(session, member, current, hours or Decimal("0"))
 
 
-def _from_db(field, value):
-    # SQLite hands back naive UTC datetimes and numbers for decimal columns; PostgreSQL hands
-    # back aware datetimes and Decimals.
-    if value is None:
-        return None
-    if isinstance(value, datetime) and timezone.is_naive(value):
-        return value.replace(tzinfo=UTC)
-    if field.get_internal_type() == "DecimalField":
-        return _decimal(value)
+def _load(model, fields: list, values):
+    """An instance from the next ``len(fields)`` values; the fields not loaded stay deferred."""
+    row = [_convert(field, next(values)) for field in fields]
+    return model.from_db(connection.alias, [field.attname for field in fields], row)
+
+
+def _convert(field, value):
+    """The value as the ORM would hand it over (SQLite returns naive datetimes and floats)."""
+    column = field.get_col(field.model._meta.db_table)
+    for converter in (*connection.ops.get_db_converters(column), *field.get_db_converters(connection)):
+        value = converter(value, column, connection)
     return value
-
-
-def _decimal(value) -> Decimal | None:
-    return None if value is None else Decimal(str(value)).quantize(Decimal("0.1"))
 
 
 def window(session: Session) -> tuple[datetime, datetime]:
@@ -130,16 +143,9 @@ def check_in(found: Scan, now: datetime | None = None) -> CheckinResult:
     session, member = found.session, found.member
     assert member is not None, "check_in needs a scan that found the member"
     now = now or timezone.now()
-    opens, closes = window(session)
-    if session.status == Session.Status.CANCELLED:
-        raise AttendanceError(_("This session has been cancelled."))
-    if now < opens:
-        minutes = int((session.starts_at - opens).total_seconds() // 60)
-        raise AttendanceError(
-            _("Check-in has not opened yet. It opens %(minutes)d minutes before the start.") % {"minutes": minutes}
-        )
-    if now > closes:
-        raise AttendanceError(_("Check-in for this session has closed."))
+    refused = refusal(session, now)
+    if refused:
+        raise AttendanceError(refused)
     if found.current_status in Attendance.ATTENDED_STATUSES:
         return CheckinResult(member, found.current_status, already=True, year_hours=found.year_hours)
     late_after = getattr(settings, "CHECKIN_LATE_AFTER_MINUTES", 10)
@@ -152,12 +158,39 @@ def check_in(found: Scan, now: datetime | None = None) -> CheckinResult:
     return CheckinResult(member, status, already=False, year_hours=found.year_hours + credited)
 
 
-class FailureLimit:
-    """Wrong identities per session in ``WINDOW_SECONDS``, counted per identifier and per address.
+def refusal(session: Session, now: datetime | None = None) -> str | None:
+    """Why check-in is closed for ``session`` now, if it is; the same answer for everyone, so a
+    closed session tells nothing about whether an identity matched."""
+    now = now or timezone.now()
+    opens, closes = window(session)
+    if session.status == Session.Status.CANCELLED:
+        return _("This session has been cancelled.")
+    if now < opens:
+        minutes = int((session.starts_at - opens).total_seconds() // 60)
+        return _("Check-in has not opened yet. It opens %(minutes)d minutes before the start.") % {"minutes": minutes}
+    if now > closes:
+        return _("Check-in for this session has closed.")
+    return None
 
-    The identifier limit stops guessing the name behind a known number; the address limit stops
-    trying numbers, and is high enough for a meeting room behind one shared Wi-Fi address. The
-    counts live in the shared cache (Redis in production); identifiers are stored hashed.
+
+def client_address(request) -> str:
+    """The client's address: from ``CLIENT_IP_HEADER`` behind a proxy, else the connection's."""
+    header = settings.CLIENT_IP_HEADER
+    if header:
+        forwarded = request.META.get("HTTP_" + header.upper().replace("-", "_"), "").split(",")[0].strip()
+        if forwarded:
+            return forwarded
+    return request.META.get("REMOTE_ADDR", "")
+
+
+class FailureLimit:
+    """Wrong identities in ``WINDOW_SECONDS``: per identifier (any session) and per address and session.
+
+    The identifier limit stops guessing the name behind a known number or phone; the address
+    limit stops trying numbers, and is high enough for a meeting room behind one shared Wi-Fi
+    address. Counts live in the shared cache (Redis in production), identifiers only as keyed
+    hashes. A check and its count are two cache calls, so a burst can pass the limit by at most
+    the number of requests served at once.
     """
 
     PER_IDENTIFIER = 5
@@ -165,10 +198,10 @@ class FailureLimit:
     WINDOW_SECONDS = 600
 
     def __init__(self, session: Session, address: str, identifier: str):
-        digest = hashlib.sha256(identifier.encode()).hexdigest()[:16]
+        digest = salted_hmac("checkin-failure-limit", identifier).hexdigest()[:20]
         self.limits = {
+            f"checkin-fail:id:{digest}": self.PER_IDENTIFIER,
             f"checkin-fail:{session.pk}:ip:{address}": self.PER_ADDRESS,
-            f"checkin-fail:{session.pk}:id:{digest}": self.PER_IDENTIFIER,
         }
 
     def exceeded(self) -> bool:

@@ -104,6 +104,7 @@ def session_calendar(request: HttpRequest) -> HttpResponse:
     query.pop("date", None)
     return render(request, "training/session_calendar.html", {
         "view": view, "day": day, "weeks": weeks, "previous": previous, "following": following,
+        "agenda": [cell for cell in days if cell["in_month"] and cell["sessions"]],  # the list shown on phones
         "query": query.urlencode(), "filters": filters, "only_training": only_training,
         "streets": [(street.pk, street.name) for street in streets],
         "venues": Venue.objects.active().order_by("name").values_list("pk", "name"),

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import functools
 import sqlite3
-import time
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Sum
 from django.db.models.signals import post_delete, post_save
@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiangbei.access import scope_for
+from jiangbei.db import prepared_cursor
 
 from . import coverage, scheduling
 from .models import (
@@ -196,16 +197,13 @@ class CreditRules:
 
     @classmethod
     def for_year(cls, year: int) -> CreditRules:
-        """The crediting rules in force in ``year``, kept by each process for a minute.
-
-        Rules change once a year: the process that saves one forgets its copy at once, the
-        others within ``RULES_CACHE_SECONDS``.
-        """
-        now = time.monotonic()
-        kept = _rules_kept.get(year)
-        if kept is None or kept[0] < now:
-            kept = _rules_kept[year] = (now + RULES_CACHE_SECONDS, cls._load(year))
-        return kept[1]
+        """The crediting rules in force in ``year`` (cached for a minute: they change yearly)."""
+        key = f"credit-rules:{year}"
+        rules = cache.get(key)
+        if rules is None:
+            rules = cls._load(year)
+            cache.set(key, rules, RULES_CACHE_SECONDS)
+        return rules
 
     @classmethod
     def _load(cls, year: int) -> CreditRules:
@@ -230,12 +228,12 @@ class CreditRules:
         return session.hours
 
 
-_rules_kept: dict[int, tuple[float, CreditRules]] = {}
-
-
 @receiver([post_save, post_delete], sender=PolicyRule)
-def forget_credit_rules(sender=None, **kwargs) -> None:
-    _rules_kept.clear()
+def _forget_credit_rules(sender, instance: PolicyRule, **kwargs) -> None:
+    keys = [f"credit-rules:{year}" for year in range(instance.effective_from, instance.effective_from + 30)]
+    cache.delete_many(keys)
+    # Again once the change is visible: a reader in between may have cached the old rules.
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def session_year(session: Session) -> int:
@@ -344,7 +342,7 @@ def _upsert(
 def _upsert_row(row: Attendance) -> None:
     """``bulk_create(update_conflicts=True)`` for one row, without the transaction it always opens."""
     values = [field.get_db_prep_save(getattr(row, field.attname), connection) for field in _row_fields()]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_upsert_row_sql(), values)
 
 

@@ -35,6 +35,17 @@ def test_month_shows_sessions_on_their_days(client_as, district):
     assert len(response.context["weeks"]) == 5  # Monday 2030-02-25 … Sunday 2030-03-31
 
 
+def test_phone_agenda_lists_the_months_days_with_sessions_only(client_as, district):
+    add_sessions(district, 3)  # 2 to 4 March
+    padding = datetime(2030, 2, 26, 9, tzinfo=TZ)  # shown in the grid's first week, not in March
+    factories.session(district.street_a, title="二月的课", starts_at=padding, ends_at=padding + timedelta(hours=1))
+    response = client_as("organiser").get(reverse("session_calendar"), MONTH)
+    assert [cell["date"].isoformat() for cell in response.context["agenda"]] == ["2030-03-02", "2030-03-03", "2030-03-04"]
+    empty = client_as("organiser").get(reverse("session_calendar"), {"view": "month", "date": "2030-07-01"})
+    assert empty.context["agenda"] == []
+    assert "这段时间没有安排" in empty.content.decode()
+
+
 def test_busy_day_is_capped_with_a_more_link(client_as, district):
     start = datetime(2030, 3, 12, 8, tzinfo=TZ)
     for index in range(7):

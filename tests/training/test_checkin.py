@@ -64,7 +64,14 @@ def test_member_checks_in_without_an_account_and_sees_hours(client, district, li
     assert "checkin-done" in response.text
     row = Attendance.objects.get(session=live_session, member=district.member_a1)
     assert (row.status, row.channel, row.branch_id) == ("present", "qr", district.branch_a1.pk)
-    assert "2" in response.text  # credited hours this year
+    # The year's credited hours, this session's included, as the ORM sums them.
+    from django.template.defaultfilters import floatformat
+
+    from training.services import member_hours, session_year
+
+    hours = member_hours(district.member_a1, session_year(live_session))
+    assert hours == row.credited_hours + 2  # this session and the district session of the fixture
+    assert f"<strong>{floatformat(hours, '-1')}</strong>" in response.text
 
 
 def test_phone_and_name_identify_too(client, district, live_session):
@@ -188,3 +195,56 @@ def test_hours_shown_are_the_sessions_year_on_new_years_eve(district, monkeypatc
     found = checkin.scan(session.checkin_token, district.member_a1.member_number, district.member_a1.name)
     assert found.member.pk == district.member_a1.pk
     assert found.year_hours == 0  # 2031's hours, not 2030's
+
+
+@pytest.mark.parametrize("identity", ["member", "stranger"])
+def test_a_closed_session_answers_everyone_alike(client, district, identity):
+    """Matching happens only while check-in is open, so a closed poster cannot confirm identities."""
+    session = factories.session(district.branch_a1, starts_at=timezone.now() - timedelta(hours=5))
+    data = {"name": district.member_a1.name, "identifier": district.member_a1.member_number} if identity == "member" \
+        else {"name": "无此人", "identifier": "X999999"}
+    response = client.post(reverse("checkin", args=[session.checkin_token]), data)
+    assert response.status_code == 400
+    assert "签到已结束" in response.text
+    assert "没有找到" not in response.text
+
+
+def test_the_name_guessing_limit_follows_the_number_across_posters(client, district, live_session):
+    other = factories.session(district.branch_a1, starts_at=timezone.now() - timedelta(minutes=2))
+    number = district.member_a1.member_number
+    for guess in range(FailureLimit.PER_IDENTIFIER):
+        poster = live_session if guess % 2 else other
+        client.post(reverse("checkin", args=[poster.checkin_token]), {"name": f"猜{guess}", "identifier": number})
+    response = client.post(reverse("checkin", args=[live_session.checkin_token]),
+                           {"name": district.member_a1.name, "identifier": number})
+    assert response.status_code == 429
+
+
+def test_behind_a_proxy_the_address_limit_uses_the_configured_header(client, district, live_session, settings):
+    settings.CLIENT_IP_HEADER = "X-Real-IP"
+    url = reverse("checkin", args=[live_session.checkin_token])
+    for guess in range(FailureLimit.PER_ADDRESS):
+        client.post(url, {"name": "猜", "identifier": f"T{guess:06d}"}, HTTP_X_REAL_IP="203.0.113.9")
+    data = {"name": district.member_a1.name, "identifier": district.member_a1.member_number}
+    assert client.post(url, data, HTTP_X_REAL_IP="203.0.113.9").status_code == 429
+    assert client.post(url, data, HTTP_X_REAL_IP="198.51.100.7").status_code == 200  # another phone, same proxy
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_test_transaction_a_first_scan_is_one_read_and_one_insert(client, district):
+    """As in production (autocommit): no BEGIN/COMMIT around the check-in's write."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    factories.ensure_policy_rules()
+    session, earlier = (factories.session(district.branch_a1, starts_at=timezone.now() - timedelta(minutes=minutes))
+                        for minutes in (5, 10))
+    url = reverse("checkin", args=[session.checkin_token])
+    data = {"name": district.member_a1.name, "identifier": district.member_a1.member_number}
+    client.post(reverse("checkin", args=[earlier.checkin_token]), data)  # the policy rules are cached now
+    with CaptureQueriesContext(connection) as queries:
+        assert "checkin-done" in client.post(url, data).text
+    statements = [query["sql"].split()[0] for query in queries.captured_queries]
+    assert statements[:2] == ["SELECT", "INSERT"]
+    assert "BEGIN" not in statements[:2] and "SAVEPOINT" not in statements
+    assert Attendance.objects.get(session=session, member=district.member_a1).channel == "qr"
