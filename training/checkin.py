@@ -201,7 +201,7 @@ class FailureLimit:
         digest = salted_hmac("checkin-failure-limit", identifier).hexdigest()[:20]
         self.limits = {
             f"checkin-fail:id:{digest}": self.PER_IDENTIFIER,
-            f"checkin-fail:{session.pk}:ip:{address}": self.PER_ADDRESS,
+            f"checkin-fail:{session.pk}:ip:{address[:64]}": self.PER_ADDRESS,
         }
 
     def exceeded(self) -> bool:
