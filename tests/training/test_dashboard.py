@@ -195,6 +195,20 @@ def test_a_write_after_the_refresh_ran_queues_a_new_one(demo, django_capture_on_
     assert len(second) == 1
 
 
+def test_the_cached_dashboard_reads_no_roll_up_rows(client, demo):
+    """Once rendered, the body (figures, charts, computed-at) comes from the cache: no report is built."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(demo["leader"])
+    first = client.get(reverse("dashboard"), {"year": YEAR}).text
+    with CaptureQueriesContext(connection) as context:
+        again = client.get(reverse("dashboard"), {"year": YEAR}).text
+    tables = " ".join(query["sql"] for query in context.captured_queries)
+    assert "training_coveragecell" not in tables and "training_programme" not in tables
+    assert "data-computed-at" in again and again.count("data-figure") == first.count("data-figure")
+
+
 def test_the_cached_dashboard_shows_new_figures_after_a_refresh(client, demo):
     client.force_login(demo["leader"])
     branch = Organisation.objects.branches().filter(path__startswith=demo["street"].path).first()
