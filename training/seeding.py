@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.core.management.color import no_style
@@ -114,6 +115,10 @@ TOPICS = [
 DIALECTS = ["普通话", "南京话", "江浦话", "六合话"]
 
 
+# Meeting times tried, in order, when a branch's preferred time is taken (two hours each).
+MEETING_SLOTS = ((8, 30), (10, 30), (12, 30), (14, 30), (16, 30), (18, 45))
+
+
 def aware(day: date, hour: int, minute: int = 0) -> datetime:
     """A local (Asia/Shanghai) wall-clock time on ``day``."""
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=timezone.get_current_timezone())
@@ -131,6 +136,8 @@ class DistrictGenerator:
         self.members: list[Member] = []
         self.sessions: list[Session] = []
         self.next_session_pk = 1
+        # (venue name, local day) -> booked (start, end): sibling branches share their unit's room.
+        self.bookings: dict[tuple[str, date], list[tuple[datetime, datetime]]] = defaultdict(list)
         self.programmes: dict[str, Programme] = {}
         self.courses: dict[str, Course] = {}
         self.venue_for_org: dict[int, Venue] = {}
@@ -192,11 +199,43 @@ class DistrictGenerator:
         )
         self.next_session_pk += 1
         self.sessions.append(session)
+        if venue is not None:
+            self.bookings[(venue.name, timezone.localtime(starts_at).date())].append((session.starts_at, session.ends_at))
         session._recorded_at = self.adapt_datetime(session.ends_at)
         session._hours = self.adapt_hours(session.credited_hours if session.credited_hours is not None else course.credited_hours)
         local = timezone.localtime(starts_at)
         session._year, session._month = local.year, local.month
         return session
+
+    def meeting_start(self, venue: Venue | None, day: date, minutes: int, preferred: tuple[int, int]) -> datetime:
+        """The preferred time on ``day``, or the first free slot at ``venue`` from then on within the
+        month: the demo follows the scheduling rules, so a shared room is never double-booked."""
+        if venue is None:
+            return aware(day, *preferred)
+        opens, closes = str(venue.opens_at or "00:00")[:5], str(venue.closes_at or "24:00")[:5]  # as written here
+        for offset in range(28):
+            candidate = date(day.year, day.month, (day.day - 1 + offset) % 28 + 1)
+            booked = self.bookings[(venue.name, candidate)]
+            for hour, minute in (preferred, *MEETING_SLOTS):
+                start = aware(candidate, hour, minute)
+                end = start + timedelta(minutes=minutes)
+                if opens <= f"{hour:02d}:{minute:02d}" and timezone.localtime(end).strftime("%H:%M") <= closes and all(
+                    end <= other_start or start >= other_end for other_start, other_end in booked
+                ):
+                    return start
+        raise RuntimeError(f"{venue.name} has no free slot in {day:%Y-%m}")
+
+    def school_rooms(self) -> list[Venue]:
+        """The party school's hall, then its classrooms."""
+        return [venue for name, venue in self.venues.items() if name.startswith("江北新区党校")]
+
+    def free_room(self, rooms: list[Venue], start: datetime, minutes: int) -> Venue:
+        """The first of ``rooms`` free from ``start`` for ``minutes``: the party school's classrooms."""
+        end, day = start + timedelta(minutes=minutes), timezone.localtime(start).date()
+        for room in rooms:
+            if all(end <= other_start or start >= other_end for other_start, other_end in self.bookings[(room.name, day)]):
+                return room
+        raise RuntimeError(f"no classroom free at {start}")
 
     def attend(self, session: Session, member: Member, status: str, channel: str, **options) -> None:
         self.attendance.add(self.row(session, member, status, channel, **options))
@@ -432,6 +471,11 @@ class DistrictGenerator:
             Venue(name="江北新区党校", kind=V.THEORY, subtype=S.PARTY_SCHOOL_CLASSROOM, capacity=300,
                   address="江北新区浦滨路", opens_at="08:00", closes_at="21:00",
                   accessibility_notes="一楼报告厅设无障碍坡道，可预留轮椅位"),
+            *(
+                Venue(name=f"江北新区党校第{number}教室", kind=V.THEORY, subtype=S.PARTY_SCHOOL_CLASSROOM, capacity=60,
+                      address="江北新区浦滨路", opens_at="08:00", closes_at="21:00")
+                for number in "一二三四五"
+            ),
             Venue(name="江北新区规划展览馆", kind=V.SITE, subtype=S.FIELD_TEACHING_POINT, capacity=120,
                   street=street("顶山街道党工委"), address="江北新区", opens_at="09:00", closes_at="17:00",
                   description="现场教学点：感受新区发展脉搏"),
@@ -546,7 +590,7 @@ class DistrictGenerator:
 
     def build_district_programmes(self) -> None:
         rng = self.rng
-        school = self.venues["江北新区党校"]
+        school = self.school_rooms()
         field_point = self.venues["江北新区规划展览馆"]
         online = self.venues["新区线上直播课堂"]
         working_days = [d for d in (date(YEAR, 1, 1) + timedelta(days=i) for i in range(365)) if d.weekday() < 5]
@@ -561,7 +605,8 @@ class DistrictGenerator:
                 day = rng.choice(working_days[40:300] if round_number == 1 else working_days[200:330])
                 session = self.new_session(
                     course=self.courses["secretary"], kind=Session.Kind.CLASS, starts_at=aware(day, 9),
-                    minutes=7 * 60, organiser=self.root, venue=school, mode=DeliveryMode.OFFLINE, capacity=50,
+                    minutes=7 * 60, organiser=self.root, venue=self.free_room(school, aware(day, 9), 7 * 60),
+                    mode=DeliveryMode.OFFLINE, capacity=50,
                     title=f"基层党组织书记轮训班（{'第二轮' if round_number == 2 else '第一轮'}第{start // class_size + 1}期）",
                 )
                 for member in group[start : start + class_size]:
@@ -580,7 +625,8 @@ class DistrictGenerator:
                 day = rng.choice(working_days[60:320])
                 session = self.new_session(
                     course=course, kind=Session.Kind.CLASS, starts_at=aware(day, 14), minutes=3 * 60,
-                    organiser=self.root, venue=school, mode=DeliveryMode.OFFLINE, capacity=60,
+                    organiser=self.root, venue=self.free_room(school, aware(day, 14), 3 * 60),
+                    mode=DeliveryMode.OFFLINE, capacity=60,
                     title=f"万名党员进党校·{course.title}（第{start // 50 + 1}期）",
                 )
                 for member in group[start : start + 50]:
@@ -591,8 +637,8 @@ class DistrictGenerator:
                         self.attend(session, member, self.attended_status(), Attendance.Channel.QR)
                 if start % 200 == 0:  # followed by a field-teaching visit
                     visit = self.new_session(
-                        course=course, kind=Session.Kind.FIELD_STUDY, starts_at=aware(day + timedelta(days=1), 9),
-                        minutes=180, organiser=self.root, venue=field_point, mode=DeliveryMode.OFFLINE,
+                        course=course, kind=Session.Kind.FIELD_STUDY,
+                        starts_at=self.meeting_start(field_point, day + timedelta(days=1), 180, (9, 0)), minutes=180, organiser=self.root, venue=field_point, mode=DeliveryMode.OFFLINE,
                         capacity=120, title=f"现场教学：走进规划展览馆（{course.title}）",
                     )
                     for member in group[start : start + 50]:
@@ -673,29 +719,30 @@ class DistrictGenerator:
             day_of_month = rng.randint(5, 25)
             leaders = [m for m in members if m.is_leading]
             meetings: list[tuple[Session, bool]] = []  # (session, leaders only)
+            start = partial(self.meeting_start, venue)
             for month in range(1, 13):
                 day = date(YEAR, month, day_of_month)
                 meetings.append((self.new_session(
-                    course=C["theme_day"], kind=Session.Kind.THEME_DAY, starts_at=aware(day, 14, 30), minutes=120,
-                    organiser=branch, venue=venue, mode=DeliveryMode.OFFLINE, title=f"{month}月主题党日",
+                    course=C["theme_day"], kind=Session.Kind.THEME_DAY, starts_at=start(day, 120, (14, 30)),
+                    minutes=120, organiser=branch, venue=venue, mode=DeliveryMode.OFFLINE, title=f"{month}月主题党日",
                     first_topic="学习习近平总书记最新重要讲话精神",
                 ), False))
                 if len(leaders) > 1:
                     meetings.append((self.new_session(
                         course=C["committee_meeting"], kind=Session.Kind.COMMITTEE_MEETING,
-                        starts_at=aware(day - timedelta(days=3), 16), minutes=90, organiser=branch, venue=venue,
-                        mode=DeliveryMode.OFFLINE, title=f"{month}月支委会",
+                        starts_at=start(day - timedelta(days=3), 90, (16, 0)), minutes=90, organiser=branch,
+                        venue=venue, mode=DeliveryMode.OFFLINE, title=f"{month}月支委会",
                         first_topic="传达学习上级最新部署",
                     ), True))
             for quarter, month in enumerate((3, 6, 9, 12), start=1):
                 meetings.append((self.new_session(
                     course=C["general_meeting"], kind=Session.Kind.GENERAL_MEETING,
-                    starts_at=aware(date(YEAR, month, min(day_of_month + 2, 28)), 15), minutes=90, organiser=branch,
-                    venue=venue, mode=DeliveryMode.OFFLINE, title=f"第{quarter}季度支部党员大会",
+                    starts_at=start(date(YEAR, month, min(day_of_month + 2, 28)), 90, (15, 0)), minutes=90,
+                    organiser=branch, venue=venue, mode=DeliveryMode.OFFLINE, title=f"第{quarter}季度支部党员大会",
                 ), False))
                 meetings.append((self.new_session(
                     course=C["party_lecture"], kind=Session.Kind.PARTY_LECTURE,
-                    starts_at=aware(date(YEAR, month - 1, min(day_of_month + 1, 28)), 15), minutes=120,
+                    starts_at=start(date(YEAR, month - 1, min(day_of_month + 1, 28)), 120, (15, 0)), minutes=120,
                     organiser=branch, venue=venue, mode=DeliveryMode.OFFLINE,
                     title="书记讲党课" if quarter == 4 else f"第{quarter}季度党课",
                 ), False))
@@ -704,7 +751,7 @@ class DistrictGenerator:
                 ("democratic_review", Session.Kind.DEMOCRATIC_REVIEW, "民主评议党员", date(YEAR, 12, 22)),
             ):
                 meetings.append((self.new_session(
-                    course=C[key], kind=kind, starts_at=aware(day, 14, 30), minutes=120, organiser=branch,
+                    course=C[key], kind=kind, starts_at=start(day, 120, (14, 30)), minutes=120, organiser=branch,
                     venue=venue, mode=DeliveryMode.OFFLINE, title=title,
                 ), False))
             self.attend_branch_meetings(branch, members, meetings, makeup_sessions, home_sessions)
@@ -759,14 +806,15 @@ class DistrictGenerator:
     def build_upcoming(self) -> None:
         """A few weeks of scheduled sessions from today, so the demo has work to do."""
         today = timezone.localdate()
-        school = self.venues["江北新区党校"]
+        school = self.school_rooms()
         for offset in (5, 12, 19):
             day = today + timedelta(days=offset)
             while day.weekday() >= 5:
                 day += timedelta(days=1)
             session = self.new_session(
                 course=self.courses["ps_community"], kind=Session.Kind.CLASS, starts_at=aware(day, 14), minutes=180,
-                organiser=self.root, venue=school, mode=DeliveryMode.BLENDED, capacity=60,
+                organiser=self.root, venue=self.free_room(school, aware(day, 14), 180), mode=DeliveryMode.BLENDED,
+                capacity=60,
                 title=f"万名党员进党校·基层治理专题（{day.month}月{day.day}日）",
                 stream_url="https://live.example.org/jiangbei",
             )
@@ -777,10 +825,11 @@ class DistrictGenerator:
                                                           source=Enrolment.Source.COHORT))
         next_month = (today.replace(day=1) + timedelta(days=32)).replace(day=10)
         for branch in self.branches:
+            venue = self.venue_for_org.get(branch.parent_id)
             self.new_session(
-                course=self.courses["theme_day"], kind=Session.Kind.THEME_DAY, starts_at=aware(next_month, 14, 30),
-                minutes=120, organiser=branch, venue=self.venue_for_org.get(branch.parent_id),
-                mode=DeliveryMode.OFFLINE, title=f"{next_month.month}月主题党日",
+                course=self.courses["theme_day"], kind=Session.Kind.THEME_DAY,
+                starts_at=self.meeting_start(venue, next_month, 120, (14, 30)), minutes=120, organiser=branch,
+                venue=venue, mode=DeliveryMode.OFFLINE, title=f"{next_month.month}月主题党日",
             )
 
     def flush_sessions(self) -> None:
@@ -789,6 +838,23 @@ class DistrictGenerator:
         Enrolment.objects.bulk_create(getattr(self, "upcoming_enrolments", []), batch_size=2000)
 
     # --- lectures, users -------------------------------------------------------------------------
+
+    def move_lectures_apart(self, lectures: list[Lecture], speakers: list[Lecturer]) -> None:
+        """Move a lecture a day on while its lecturer or venue is taken (by a session or an earlier
+        lecture), as the dispatch rules would: the demo never double-books either."""
+        busy: dict[tuple, list[tuple[datetime, datetime]]] = defaultdict(list)
+        for session in self.sessions:
+            if session.lecturer_id:
+                busy[("lecturer", session.lecturer_id)].append((session.starts_at, session.ends_at))
+            if session.venue is not None:
+                busy[("venue", session.venue.name)].append((session.starts_at, session.ends_at))
+        for lecture, speaker in zip(lectures, speakers, strict=True):
+            keys = [("lecturer", speaker.pk)] + ([("venue", lecture.venue.name)] if lecture.venue else [])
+            while any(lecture.starts_at < end and start < lecture.ends_at for key in keys for start, end in busy[key]):
+                lecture.starts_at += timedelta(days=1)
+                lecture.ends_at += timedelta(days=1)
+            for key in keys:
+                busy[key].append((lecture.starts_at, lecture.ends_at))
 
     def build_lectures(self) -> None:
         rng = self.rng
@@ -814,11 +880,12 @@ class DistrictGenerator:
                 starts_at=starts_at, ends_at=starts_at + timedelta(minutes=rng.choice([45, 60, 90])),
                 audience_headcount=rng.randint(20, 180), dialect=rng.choice(DIALECTS),
             ))
+        speakers = [self.lecturers[0] if index % 6 == 0 else rng.choice(self.lecturers) for index in range(len(lectures))]
+        self.move_lectures_apart(lectures, speakers)
         Lecture.objects.bulk_create(lectures)
         through = Lecture.lecturers.through
         through.objects.bulk_create([
-            through(lecture_id=lecture.pk, lecturer_id=(self.lecturers[0] if index % 6 == 0 else rng.choice(self.lecturers)).pk)
-            for index, lecture in enumerate(lectures)
+            through(lecture_id=lecture.pk, lecturer_id=speaker.pk) for lecture, speaker in zip(lectures, speakers, strict=True)
         ])
         S = LectureRequest.State
         requests = []

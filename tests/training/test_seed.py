@@ -128,6 +128,29 @@ def test_venues_lecturers_and_outreach(demo_district):
 
 
 @pytest.mark.full_scale
+def overlaps(bookings: list[tuple]) -> list[tuple]:
+    """Pairs of (key, start, end) bookings of the same key that overlap (touching is fine)."""
+    found = []
+    ordered = sorted(bookings, key=lambda booking: (str(booking[0]), booking[1]))
+    for index, (key, start, end) in enumerate(ordered):
+        for other in ordered[index + 1:]:
+            if other[0] != key or other[1] >= end:
+                break
+            found.append(((key, start), other))
+    return found
+
+
+def test_the_district_double_books_no_room_and_no_lecturer(demo_district):
+    """The demo follows the scheduling rules it shows: shared rooms and lecturers are never double-booked."""
+    live = Session.objects.exclude(status=Session.Status.CANCELLED)
+    rooms = [(("venue", v), s, e) for v, s, e in live.exclude(venue=None).values_list("venue_id", "starts_at", "ends_at")]
+    rooms += [(("venue", v), s, e) for v, s, e in Lecture.objects.exclude(venue=None).values_list("venue_id", "starts_at", "ends_at")]
+    people = [(("lecturer", p), s, e) for p, s, e in live.exclude(lecturer=None).values_list("lecturer_id", "starts_at", "ends_at")]
+    people += [(("lecturer", p), s, e) for p, s, e in Lecture.objects.values_list("lecturers", "starts_at", "ends_at")]
+    assert len(rooms) > 1000 and len(people) > 40
+    assert overlaps(rooms) == [] and overlaps(people) == []
+
+
 def test_full_scale_reproduces_the_articles_figures():
     counts = DistrictGenerator(SCALES["full"], 1).run()
     figures = district_figures(2025)
