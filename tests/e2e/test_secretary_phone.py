@@ -121,8 +121,11 @@ def test_month_calendar_and_ledger_fit_a_phone(browser, demo_site, screenshot):
     folds.first.locator("summary").click()
     expect(folds.first.locator("li").first).to_be_visible()
     expect(page.locator("table.d-print-table")).to_be_hidden()
+    row_display = "getComputedStyle(document.querySelector('table.table-stack tbody tr')).display"
+    assert page.evaluate(row_display) == "block"  # meetings as cards on the phone
     page.emulate_media(media="print")
     expect(page.locator("table.d-print-table")).to_be_visible()
+    assert page.evaluate(row_display) == "table-row"  # and as a table on paper
     page.emulate_media(media="screen")
     screenshot(page, "secretary-ledger-phone")
     secretary.close()
