@@ -321,8 +321,11 @@ def _upsert(
     for mark in marks:
         mark_channel = mark.channel or channel
         hours = rules.hours(session, mark.status, mark_channel, mark.minutes)
-        if existing.get(mark.member.pk) == (mark.status, mark_channel, mark.minutes, hours, mark.makeup_for_id):
+        stored = existing.get(mark.member.pk)
+        if stored == (mark.status, mark_channel, mark.minutes, hours, mark.makeup_for_id):
             continue
+        if stored and mark.channel is None and (stored[0], stored[4]) == (mark.status, mark.makeup_for_id):
+            continue  # the status stands: keep how it was recorded (a QR scan stays a scan, a log its minutes)
         row = Attendance(
             session=session, member=mark.member, status=mark.status, channel=mark_channel, minutes=mark.minutes,
             credited_hours=hours, makeup_for_id=mark.makeup_for_id, recorded_by=by, recorded_at=now,

@@ -49,6 +49,21 @@ def test_everyone_else_present_then_exceptions(district, client_as):
     assert elderly.pk not in statuses  # no hard requirement: never marked absent by default
 
 
+def test_saving_the_roster_keeps_how_unchanged_marks_were_recorded(district, client_as):
+    """A member who scanned the QR code stays a scan when the secretary saves the roster."""
+    scanned = factories.attendance(district.session_a1, district.member_a1, channel=Attendance.Channel.QR)
+    walk_in = factories.member(district.branch_a1, name="补登者")
+    client = client_as("secretary_a1")
+    response = client.post(reverse("roster", args=[district.session_a1.pk]),
+                           {f"m{district.member_a1.pk}": "present", f"m{walk_in.pk}": "present"}, follow=True)
+    assert "考勤已保存：更新 1 条" in response.text  # one row written: the walk-in
+    assert Attendance.objects.get(pk=scanned.pk).channel == "qr"
+    assert Attendance.objects.get(session=district.session_a1, member=walk_in).channel == "roster"
+    # A changed status is the secretary's mark.
+    client.post(reverse("roster", args=[district.session_a1.pk]), {f"m{district.member_a1.pk}": "left_early"})
+    assert Attendance.objects.get(pk=scanned.pk).status == "left_early"
+
+
 def test_htmx_toggle_saves_one_mark_and_returns_the_row(district, client_as):
     client = client_as("secretary_a1")
     url = reverse("roster_mark", args=[district.session_a1.pk])
