@@ -299,9 +299,10 @@ def makeup_list(request: HttpRequest) -> HttpResponse:
     if response:
         return response
     members = Member.objects.filter(branch=branch).active()
-    year = Attendance.objects.filter(branch=branch).report_year()
-    missed = services.missed_not_made_up(members).filter(year=year)
-    page = Paginator(missed, 50).get_page(request.GET.get("page"))
+    missed = services.missed_not_made_up(members)
+    years = list(missed.order_by("-year").values_list("year", flat=True).distinct())
+    year = _int(request.GET["year"]) if request.GET.get("year") else (years[0] if years else timezone.localdate().year)
+    page = Paginator(missed.filter(year=year), 50).get_page(request.GET.get("page"))
     assignments = {
         (a.missed_session_id, a.member_id): a
         for a in services.MakeupAssignment.objects.filter(
@@ -313,7 +314,7 @@ def makeup_list(request: HttpRequest) -> HttpResponse:
     later = (Session.objects.visible_to(request.user).filter(starts_at__gte=timezone.now())
              .exclude(status=Session.Status.CANCELLED).select_related("course").order_by("starts_at")[:30])
     return render(request, "training/makeup_list.html", {
-        "branch": branch, "page": page, "later_sessions": later,
+        "branch": branch, "page": page, "later_sessions": later, "year": year, "years": years,
         "branch_param": "" if scope.role == access.SECRETARY else branch.pk,
     })
 
@@ -358,8 +359,9 @@ def home_study(request: HttpRequest) -> HttpResponse:
     if response:
         return response
     elderly = Member.objects.filter(branch=branch, is_elderly=True).active().order_by("member_number")
+    # What was studied: a session of the past twelve months (its content is brought home).
     sessions = (Session.objects.visible_to(request.user)
-                .filter(starts_at__lte=timezone.now(), starts_at__year=timezone.localdate().year)
+                .filter(starts_at__lte=timezone.now(), starts_at__gte=timezone.now() - timedelta(days=366))
                 .exclude(status=Session.Status.CANCELLED).select_related("course").order_by("-starts_at")[:60])
     sessions = Session.objects.filter(pk__in=[s.pk for s in sessions]).select_related("course").order_by("-starts_at")
     form = HomeStudyForm(request.POST or None, members=elderly, sessions=sessions)

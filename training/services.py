@@ -401,6 +401,8 @@ def complete_makeup(missed: Session, member: Member, by, minutes: int = 0) -> At
     """Write the ``makeup`` attendance: on the make-up session, or on the missed one for its replay."""
     assignment = MakeupAssignment.objects.filter(missed_session=missed, member=member).first()
     target = assignment.makeup_session if assignment and assignment.makeup_session_id else missed
+    if target.starts_at > timezone.now():
+        raise AttendanceError(_("The make-up session has not taken place yet: record the make-up after it."))
     record_attendance(
         target,
         [Mark(member, Attendance.Status.PRESENT, minutes=minutes, makeup_for_id=missed.pk)],
@@ -522,7 +524,7 @@ def _period(per_year: int) -> str:
 def compliance(branches: Sequence[Organisation], today=None) -> dict[int, list[ComplianceItem]]:
     """For each branch: is each kind of organisational life held in its current period?
 
-    Frequencies come from PolicyRule; one grouped query counts the meetings held.
+    Frequencies come from PolicyRule; one query lists the meetings held (with attendance recorded).
     """
     today = today or timezone.localdate()
     year = today.year
@@ -534,6 +536,8 @@ def compliance(branches: Sequence[Organisation], today=None) -> dict[int, list[C
             starts_at__lt=timezone.make_aware(datetime.combine(today + timedelta(days=1), datetime.min.time())),
         )
         .exclude(status=Session.Status.CANCELLED)
+        # Held means someone's attendance is on record, not merely that the meeting was entered.
+        .filter(Exists(Attendance.objects.filter(session=OuterRef("pk"), attended=True)))
         .values_list("organiser_id", "kind", "starts_at")
     )
     counts: dict[tuple[int, str, str], int] = {}

@@ -37,7 +37,7 @@ def test_missed_list_assign_and_complete_makeup_via_replay(district, client_as, 
 
 
 def test_makeup_in_a_later_session_links_to_the_missed_one(district, client_as, missed):
-    later = factories.session(district.branch_a1, title="集中补学")
+    later = factories.session(district.branch_a1, title="集中补学", starts_at=timezone.now() - timedelta(hours=2))
     client = client_as("secretary_a1")
     client.post(reverse("makeup_action"), {"member": district.member_a1.pk, "missed": missed.pk, "action": "assign",
                                            "makeup_session": later.pk})
@@ -46,6 +46,39 @@ def test_makeup_in_a_later_session_links_to_the_missed_one(district, client_as, 
     assert (row.channel, row.makeup_for_id) == ("makeup", missed.pk)
     assert Attendance.objects.get(session=missed, member=district.member_a1).status == "absent"
     assert not services.missed_not_made_up([district.member_a1]).exists()
+
+
+def test_a_makeup_cannot_be_recorded_before_its_session_takes_place(district, client_as, missed):
+    upcoming = factories.session(district.branch_a1, title="下月集中补学", starts_at=timezone.now() + timedelta(days=10))
+    client = client_as("secretary_a1")
+    client.post(reverse("makeup_action"), {"member": district.member_a1.pk, "missed": missed.pk, "action": "assign",
+                                           "makeup_session": upcoming.pk})
+    response = client.post(reverse("makeup_action"), {"member": district.member_a1.pk, "missed": missed.pk,
+                                                      "action": "complete"}, follow=True)
+    assert "补学场次尚未举行" in response.text
+    assert not Attendance.objects.filter(session=upcoming).exists()
+    assert services.missed_not_made_up([district.member_a1]).exists()
+
+
+def test_the_makeup_list_keeps_last_years_absences_within_reach(district, client_as, missed):
+    """A make-up recorded in a new year must not hide the old year's pending absences."""
+    last_year = timezone.localdate().year - 1
+    old = factories.session(district.branch_a1, title="去年的党课", starts_at=timezone.now().replace(year=last_year),
+                            kind=Session.Kind.PARTY_LECTURE)
+    factories.attendance(old, district.member_a1, status=Attendance.Status.EXCUSED)
+    client = client_as("secretary_a1")
+    page = client.get(reverse("makeup_list")).text
+    assert "三月主题党日" in page and "去年的党课" not in page
+    assert f"?year={last_year}" in page
+    assert "去年的党课" in client.get(reverse("makeup_list"), {"year": last_year}).text
+
+
+def test_home_study_offers_the_past_twelve_months(district, client_as):
+    factories.member(district.branch_a1, name="老党员", is_elderly=True)
+    december = factories.session(district.branch_a1, title="近一年前的党课", starts_at=timezone.now() - timedelta(days=360))
+    too_old = factories.session(district.branch_a1, title="两年前的党课", starts_at=timezone.now() - timedelta(days=700))
+    page = client_as("secretary_a1").get(reverse("home_study")).text
+    assert december.title in page and too_old.title not in page
 
 
 def test_makeup_for_another_branchs_member_is_refused(district, client_as, missed):
@@ -79,6 +112,9 @@ def test_record_meeting_then_compliance_shows_it_held(district, client_as):
     assert response.status_code == 302 and response["Location"].startswith(reverse("roster", args=[session.pk]))
     assert (session.organiser, session.kind, session.credited_hours) == (district.branch_a1, "theme_day", 1.5)
     assert session.first_topic_format == "collective_study"
+    items = {item.kind: item for item in services.compliance([district.branch_a1])[district.branch_a1.pk]}
+    assert not items["theme_day"].met  # entered, but no attendance on record yet
+    client.post(reverse("roster", args=[session.pk]), {f"m{district.member_a1.pk}": "present"})
     items = {item.kind: item for item in services.compliance([district.branch_a1])[district.branch_a1.pk]}
     assert items["theme_day"].met and items["theme_day"].period == "month"
     assert not items["general_meeting"].met and items["general_meeting"].period == "quarter"
