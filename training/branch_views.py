@@ -144,9 +144,11 @@ def roster_mark(request: HttpRequest, pk: int) -> HttpResponse:
     except AttendanceError as exc:
         return HttpResponse(str(exc), status=400)
     row = {"member": member, "status": status, "saved": True}
-    return render(request, "training/_roster_row.html", {
+    on_roster = Member.objects.filter(branch_id=member.branch_id).active()
+    return render(request, "training/_roster_mark.html", {
         "session": session, "row": row, "statuses": ROSTER_STATUSES,
         "branch_param": "" if scope.role == access.SECRETARY else member.branch_id,
+        "marked": Attendance.objects.filter(session=session, member__in=on_roster).count(), "total": on_roster.count(),
     })
 
 

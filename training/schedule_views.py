@@ -100,8 +100,9 @@ def session_calendar(request: HttpRequest) -> HttpResponse:
         })
         cursor += timedelta(days=1)
     weeks = [days[index:index + 7] for index in range(0, len(days), 7)]
-    query = request.GET.copy()
+    query = request.GET.copy()  # the filters; the links add the view and date
     query.pop("date", None)
+    query.pop("view", None)
     return render(request, "training/session_calendar.html", {
         "view": view, "day": day, "weeks": weeks, "previous": previous, "following": following,
         "agenda": [cell for cell in days if cell["in_month"] and cell["sessions"]],  # the list shown on phones

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Sum, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Sum, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -94,7 +94,12 @@ def session_list(request: HttpRequest) -> HttpResponse:
     month = _parse_month(request.GET.get("month", ""))
     if month:  # year/month lookups are evaluated in the current time zone (Asia/Shanghai)
         sessions = sessions.filter(starts_at__year=month[0], starts_at__month=month[1])
-    page = Paginator(sessions.order_by("-starts_at"), PAGE_SIZE).get_page(request.GET.get("page"))
+    # The coming sessions first, the next one on top; then the past ones, the latest first.
+    now = timezone.now()
+    sessions = sessions.annotate(
+        coming=Case(When(starts_at__gte=now, then=F("starts_at"))), past=Case(When(starts_at__lt=now, then=F("starts_at"))),
+    ).order_by(F("coming").asc(nulls_last=True), F("past").desc(), "pk")
+    page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "training/session_list.html",

@@ -101,3 +101,11 @@ def test_secretary_sees_own_branch_meetings_by_default(client_as, district):
     organiser = client_as("organiser").get(reverse("session_calendar"), MONTH)
     assert "甲一支委会" not in organiser.content.decode()
     assert "甲一支委会" in client_as("organiser").get(reverse("session_calendar"), MONTH | {"all": "1"}).content.decode()
+
+
+def test_paging_links_name_the_period_and_keep_one_view(client_as, district):
+    html = client_as("organiser").get(reverse("session_calendar"), {**MONTH, "venue": ""}).content.decode()
+    assert "上个月" in html and "下个月" in html
+    assert "view=month&amp;date=2030-02-01" in html and "view=month&amp;view" not in html
+    week = client_as("organiser").get(reverse("session_calendar"), {"view": "week", "date": "2030-03-04"}).content.decode()
+    assert "上一周" in week and "view=week&amp;date=2030-02-25" in week

@@ -71,6 +71,7 @@ def test_htmx_toggle_saves_one_mark_and_returns_the_row(district, client_as):
                            HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert f'id="row-{district.member_a1.pk}"' in response.text
+    assert 'id="marked-count" hx-swap-oob="true">已登记 1 / 1 人' in response.text  # the page's count follows
     assert Attendance.objects.get(session=district.session_a1, member=district.member_a1).status == "excused"
 
 
