@@ -115,8 +115,8 @@ TOPICS = [
 DIALECTS = ["普通话", "南京话", "江浦话", "六合话"]
 
 
-# Meeting times tried, in order, when a branch's preferred time is taken (two hours each).
-MEETING_SLOTS = ((8, 30), (10, 30), (12, 30), (14, 30), (16, 30), (18, 45))
+# Meeting times tried, afternoons first, when a branch's preferred time is taken (two hours each).
+MEETING_SLOTS = ((14, 30), (16, 30), (10, 30), (8, 30), (12, 30), (18, 45))
 
 
 def aware(day: date, hour: int, minute: int = 0) -> datetime:

@@ -79,6 +79,21 @@ def test_demo_figures_come_from_raw_attendance(demo_district):
     assert trained == secretaries
 
 
+def test_the_seed_command_leaves_the_dashboard_its_figures(client):
+    """`make run` seeds, then serves: the leader's dashboard must show the district, not zeros."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("seed_jiangbei", "--scale", "demo", stdout=StringIO())
+    root = Organisation.objects.get(parent__isnull=True)
+    report = coverage_report(2025, root)
+    assert report.headline.members_reached == district_figures(2025)["members_reached"] > 0
+    client.login(username="leader", password="jiangbei2025")
+    page = client.get("/dashboard/", {"year": 2025}).text
+    assert f'data-figure="members_reached">{report.headline.members_reached}<' in page
+
+
 def test_mobile_and_elderly_members_are_reached_less(demo_district):
     overall = 1 - demo_district["members_reached"] / Member.objects.active().count()
     assert unreached_rate("is_mobile") > overall

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from training.models import Organisation
+from training.coverage import run_full_refresh
+from training.models import Attendance, CoverageRun, Organisation
 from training.seeding import DEMO_PASSWORD, SCALES, DistrictGenerator
 
 
@@ -24,4 +25,8 @@ class Command(BaseCommand):
         width = max(len(key) for key in counts)
         for key, value in counts.items():
             self.stdout.write(f"{key:<{width}}  {value}")
+        # The dashboards read the roll-up: compute it now rather than wait for the nightly run.
+        for year in Attendance.objects.order_by("year").values_list("year", flat=True).distinct():
+            run = run_full_refresh(CoverageRun.objects.create(year=year))
+            self.stdout.write(f"{'rollup_' + str(year):<{width}}  {run.cells} cells")
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password {DEMO_PASSWORD}): admin, leader, organiser, getang, secretary, secretary2, lecturer, requester"))
