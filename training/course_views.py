@@ -52,7 +52,7 @@ def course_list(request: HttpRequest) -> HttpResponse:
         course.session_count = counts.get(course.pk, 0)
     return render(request, "training/course_list.html", {
         "page": page, "query": query, "programme": programme, "category": category, "mode": mode,
-        "programmes": Programme.objects.order_by("-year", "name"), "categories": Category.choices,
+        "programmes": Programme.objects.order_by("-year", "name").values_list("pk", "name"), "categories": Category.choices,
         "modes": DeliveryMode.choices, "can_add": scope.role in (access.ORGANISER, access.SUPERUSER),
         "writable": set(Course.objects.writable_by(request.user).values_list("pk", flat=True))
         if scope.role in (access.ORGANISER, access.SUPERUSER) else set(),
