@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import WorkerHeartbeat
+from jiangbei.models import WorkerHeartbeat
 
 
 @admin.register(WorkerHeartbeat)

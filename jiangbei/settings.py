@@ -83,6 +83,9 @@ INSTALLED_APPS = [
     "venues",
     "lectures",
 ]
+# The district generator and the benchmarks: development machines only, never production.
+if DEBUG:
+    INSTALLED_APPS.append("devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -111,7 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "jiangbei.access.role_context",
+                "training.organisation.access.role_context",
             ],
         },
     },
@@ -206,7 +209,7 @@ CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or (
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"training.tasks.refresh_coverage_full": {"queue": "rollups"}}
+CELERY_TASK_ROUTES = {"training.coverage.tasks.refresh_coverage_full": {"queue": "rollups"}}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
@@ -265,7 +268,7 @@ LOGGING = {
 
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "jiangbei.tasks.heartbeat", "schedule": 60.0},
-    "session-reminders": {"task": "training.tasks.queue_session_reminders", "schedule": 15 * 60.0},
-    "coverage-nightly": {"task": "training.tasks.nightly_coverage", "schedule": crontab(hour=2, minute=30)},
+    "session-reminders": {"task": "training.programmes.tasks.queue_session_reminders", "schedule": 15 * 60.0},
+    "coverage-nightly": {"task": "training.coverage.tasks.nightly_coverage", "schedule": crontab(hour=2, minute=30)},
     "remind-upcoming-lectures": {"task": "lectures.tasks.remind_upcoming_lectures", "schedule": crontab(hour=8, minute=0)},
 }

@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from .models import WorkerHeartbeat
+from jiangbei.models import WorkerHeartbeat
 
 
 @shared_task(bind=True, ignore_result=False)

@@ -6,8 +6,8 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 
-from . import access
-from .models import WorkerHeartbeat
+from jiangbei.models import WorkerHeartbeat
+from training.organisation import access
 
 LANDING_BY_ROLE = {
     access.SUPERUSER: "dashboard",

@@ -9,12 +9,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from training.models import Member, Organisation, mask_phone
-
-from . import services
-from .models import Feedback, Lecture, Lecturer, LectureRequest, VolunteerService
-
-DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+from jiangbei.forms import DateTimeLocalInput
+from lectures import services
+from lectures.models import Feedback, Lecture, Lecturer, LectureRequest, VolunteerService
+from training.organisation.models import Member, Organisation, mask_phone
 
 
 def _helper(label) -> FormHelper:
@@ -52,7 +50,7 @@ class LectureRequestForm(forms.ModelForm):
     class Meta:
         model = LectureRequest
         fields = ["requester_kind", "topic", "scene", "preferred_start", "preferred_end", "expected_audience", "dialect", "notes"]
-        widgets = {"preferred_start": DATETIME_WIDGET, "preferred_end": DATETIME_WIDGET, "notes": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"preferred_start": DateTimeLocalInput(), "preferred_end": DateTimeLocalInput(), "notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, requesters=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -103,7 +101,7 @@ class LectureForm(forms.ModelForm):
     class Meta:
         model = Lecture
         fields = ["topic", "lecturers", "scene", "street", "venue", "location", "starts_at", "ends_at", "audience_headcount", "dialect"]
-        widgets = {"starts_at": DATETIME_WIDGET, "ends_at": DATETIME_WIDGET, "lecturers": forms.SelectMultiple(attrs={"size": 6})}
+        widgets = {"starts_at": DateTimeLocalInput(), "ends_at": DateTimeLocalInput(), "lecturers": forms.SelectMultiple(attrs={"size": 6})}
 
     def __init__(self, *args, streets=None, request_obj: LectureRequest | None = None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jiangbei.access import LECTURER, REQUESTER, scope_for, scoped
+from training.organisation.access import LECTURER, REQUESTER, scope_for, scoped
 
 # 理论传播百千万培育: the number of lecture backbones the programme sets out to grow.
 BAIQIANWAN_TARGET = 100

@@ -7,9 +7,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from jiangbei.templatetags.jiangbei_tags import cn_datetime
-from training.models import StaffRole
-
-from .models import LectureRequest
+from lectures.models import LectureRequest
+from training.organisation.models import StaffRole
 
 SUBJECTS = {
     "ordered": gettext_noop("A lecture has been ordered"),

@@ -4,7 +4,7 @@ from django.db.models import Count, Sum
 from django.db.models.functions import ExtractMonth
 from django.utils.translation import gettext as _
 
-from .models import BAIQIANWAN_TARGET, Lecture, Lecturer, Scene, VolunteerService
+from lectures.models import BAIQIANWAN_TARGET, Lecture, Lecturer, Scene, VolunteerService
 
 
 def figures(user, year: int) -> dict:

@@ -17,19 +17,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jiangbei import access
-from jiangbei.access import scope_for
-from training.models import (
-    Attendance,
-    Course,
-    DeliveryMode,
-    Member,
-    Organisation,
-    Programme,
-    Session,
-)
-
-from .models import Lecture, LecturePhoto, Lecturer, LectureRequest, RequestEvent
+from lectures.models import Lecture, LecturePhoto, Lecturer, LectureRequest, RequestEvent
+from training.attendance.models import Attendance
+from training.organisation import access
+from training.organisation.access import scope_for
+from training.organisation.models import Member, Organisation
+from training.programmes.models import Course, DeliveryMode, Programme, Session
 
 S = LectureRequest.State
 
@@ -193,7 +186,7 @@ def _check_move(request: LectureRequest, to_state: str) -> None:
 
 
 def _notify_on_commit(request_id: int, state: str) -> None:
-    from .tasks import notify_request_change
+    from lectures.tasks import notify_request_change
 
     transaction.on_commit(lambda: notify_request_change.delay(request_id, state))
 
@@ -322,7 +315,7 @@ def record_lecture_members(lecture: Lecture, members: list[Member], by) -> int:
     Through the one attendance service, like the roster and the QR check-in. Idempotent:
     members already recorded are left as they are. Returns the number of new rows.
     """
-    from training.services import Mark, record_attendance
+    from training.attendance.actions import Mark, record_attendance
 
     with transaction.atomic():
         session = _lecture_session(lecture)

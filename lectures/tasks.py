@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from . import notifications, services
+from lectures import notifications, services
 
 
 @shared_task(acks_late=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from lectures import views
 
 urlpatterns = [
     path("", views.lecture_list, name="lecture_list"),

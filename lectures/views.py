@@ -17,11 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jiangbei import access
-from training.models import AuditEntry, Member, Organisation
-
-from . import exports, reports, services
-from .forms import (
+from lectures import exports, reports, services
+from lectures.forms import (
     DispatchForm,
     FeedbackForm,
     LectureForm,
@@ -34,7 +31,16 @@ from .forms import (
     street_choices,
     topic_menu,
 )
-from .models import BAIQIANWAN_TARGET, Lecture, Lecturer, LectureRequest, Scene, VolunteerService
+from lectures.models import (
+    BAIQIANWAN_TARGET,
+    Lecture,
+    Lecturer,
+    LectureRequest,
+    Scene,
+    VolunteerService,
+)
+from training.organisation import access
+from training.organisation.models import AuditEntry, Member, Organisation
 
 PAGE_SIZE = 50
 MANAGERS = (access.SUPERUSER, access.ORGANISER)

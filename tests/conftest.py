@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from training.models import Member, Organisation, Session, StaffRole
+from training.organisation.models import Member, Organisation, StaffRole
+from training.programmes.models import Session
 
 from . import factories
 

@@ -7,17 +7,9 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from training.models import (
-    Attendance,
-    Category,
-    Course,
-    DeliveryMode,
-    Member,
-    Organisation,
-    Programme,
-    Session,
-    StaffRole,
-)
+from training.attendance.models import Attendance
+from training.organisation.models import Category, Member, Organisation, StaffRole
+from training.programmes.models import Course, DeliveryMode, Programme, Session
 
 _numbers = itertools.count(1)
 PASSWORD = "test-password-123"

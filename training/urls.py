@@ -1,74 +1,9 @@
-from django.urls import path
+"""Each sub-domain package declares its own URLs; paths are stable (posters and bookmarks use them)."""
 
-from . import (
-    branch_views,
-    course_views,
-    dashboard_views,
-    enrolment_views,
-    feed_views,
-    import_views,
-    schedule_views,
-    views,
-)
+from training.attendance.urls import urlpatterns as attendance_urls
+from training.coverage.urls import urlpatterns as coverage_urls
+from training.imports.urls import urlpatterns as imports_urls
+from training.organisation.urls import urlpatterns as organisation_urls
+from training.programmes.urls import urlpatterns as programmes_urls
 
-urlpatterns = [
-    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
-    path("dashboard/refresh/", dashboard_views.refresh, name="coverage_refresh"),
-    path("dashboard/runs/<int:pk>/", dashboard_views.refresh_status, name="coverage_refresh_status"),
-    path("dashboard/not-reached/<int:pk>/", dashboard_views.not_reached, name="not_reached"),
-    path("reports/coverage.json", dashboard_views.coverage_json, name="coverage_json"),
-    path("reports/coverage.xlsx", dashboard_views.coverage_export, name="coverage_export"),
-    path("reports/summary.docx", dashboard_views.summary_docx, name="coverage_summary_docx"),
-    path("branch/", views.my_branch, name="my_branch"),
-    path("sessions/", views.session_list, name="session_list"),
-    path("sessions/<int:pk>/", views.session_detail, name="session_detail"),
-    path("sessions/calendar/", schedule_views.session_calendar, name="session_calendar"),
-    path("sessions/new/", schedule_views.session_create, name="session_create"),
-    path("sessions/series/new/", schedule_views.series_create, name="series_create"),
-    path("sessions/<int:pk>/edit/", schedule_views.session_edit, name="session_edit"),
-    path("sessions/<int:pk>/reschedule/", schedule_views.session_reschedule, name="session_reschedule"),
-    path("sessions/<int:pk>/cancel/", schedule_views.session_cancel, name="session_cancel"),
-    path("sessions/<int:pk>/enrol/", enrolment_views.session_enrol, name="session_enrol"),
-    path("sessions/<int:pk>/enrolments/", enrolment_views.session_enrolments, name="session_enrolments"),
-    path(
-        "sessions/<int:pk>/enrolments/<int:enrolment_pk>/withdraw/", enrolment_views.enrolment_withdraw,
-        name="enrolment_withdraw",
-    ),
-    path("sessions/<int:pk>/signin/", enrolment_views.session_signin_sheet, name="session_signin_sheet"),
-    path(
-        "sessions/<int:pk>/signin.xlsx", enrolment_views.session_signin_sheet, {"fmt": "xlsx"},
-        name="session_signin_xlsx",
-    ),
-    path("sessions/<int:pk>/quotas/", enrolment_views.session_quotas, name="session_quotas"),
-    path("courses/", course_views.course_list, name="course_list"),
-    path("courses/new/", course_views.course_create, name="course_create"),
-    path("courses/<int:pk>/edit/", course_views.course_edit, name="course_edit"),
-    path("courses/precision/", course_views.precision_view, name="precision_view"),
-    path("programmes/new/", course_views.programme_create, name="programme_create"),
-    path("calendars/", feed_views.calendar_feeds, name="calendar_feeds"),
-    path("calendars/<int:pk>/revoke/", feed_views.calendar_feed_revoke, name="calendar_feed_revoke"),
-    path("calendars/<str:token>.ics", feed_views.calendar_feed, name="calendar_feed"),
-    path("members/import/", import_views.member_import_upload, name="member_import"),
-    path("members/import/template.xlsx", import_views.member_import_template, name="member_import_template"),
-    path("members/import/<str:token>/confirm/", import_views.member_import_confirm, name="member_import_confirm"),
-    path("members/", views.member_list, name="member_list"),
-    path("members/<int:pk>/", views.member_detail, name="member_detail"),
-    path("orgs/<int:pk>/", views.organisation_detail, name="organisation_detail"),
-    # Branch secretaries: attendance and organisational life.
-    path("sessions/<int:pk>/roster/", branch_views.roster, name="roster"),
-    path("sessions/<int:pk>/roster/mark/", branch_views.roster_mark, name="roster_mark"),
-    path("sessions/<int:pk>/poster.png", branch_views.poster, name="session_poster"),
-    path("sessions/<int:pk>/rotate-token/", branch_views.rotate_token, name="rotate_token"),
-    path("sessions/<int:pk>/import/", branch_views.import_upload, name="import_upload"),
-    path("sessions/<int:pk>/import/<int:job_id>/", branch_views.import_job, name="import_job"),
-    path("sessions/<int:pk>/import/<int:job_id>/commit/", branch_views.import_commit, name="import_commit"),
-    path("imports/template.csv", branch_views.import_template, name="import_template"),
-    path("c/<str:token>/", branch_views.checkin, name="checkin"),
-    path("branch/makeup/", branch_views.makeup_list, name="makeup_list"),
-    path("branch/makeup/action/", branch_views.makeup_action, name="makeup_action"),
-    path("branch/home-study/", branch_views.home_study, name="home_study"),
-    path("branch/meetings/new/", branch_views.meeting_new, name="meeting_new"),
-    path("branch/compliance/", branch_views.compliance, name="compliance"),
-    path("branch/ledger/", branch_views.ledger, name="ledger"),
-    path("branch/ledger.xlsx", branch_views.ledger_xlsx, name="ledger_xlsx"),
-]
+urlpatterns = coverage_urls + organisation_urls + programmes_urls + attendance_urls + imports_urls

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import StudyRoute, StudyRouteStop, Venue, VenuePhoto
+from venues.models import StudyRoute, StudyRouteStop, Venue, VenuePhoto
 
 
 class VenuePhotoInline(admin.TabularInline):

@@ -7,11 +7,12 @@ from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jiangbei.access import scope_for
-from training.models import Course, Organisation
-
-from . import photos
-from .models import StudyRoute, StudyRouteStop, Venue, district_wide
+from jiangbei.forms import DATETIME_FORMAT, DateTimeLocalInput
+from training.organisation.access import scope_for
+from training.organisation.models import Organisation
+from training.programmes.models import Course
+from venues import photos
+from venues.models import StudyRoute, StudyRouteStop, Venue, district_wide
 
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
@@ -134,8 +135,8 @@ class RouteOutingForm(forms.Form):
 
     course = forms.ModelChoiceField(label=_("Course"), queryset=Course.objects.order_by("-programme__year", "title"))
     organiser = forms.ModelChoiceField(label=_("Organised by"), queryset=Organisation.objects.none())
-    starts_at = forms.DateTimeField(label=_("Starts at"), widget=forms.DateTimeInput(
-        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"), input_formats=["%Y-%m-%dT%H:%M"])
+    starts_at = forms.DateTimeField(label=_("Starts at"), widget=DateTimeLocalInput(),
+                                    input_formats=[DATETIME_FORMAT])
     capacity = forms.IntegerField(label=_("Capacity"), min_value=1, required=False)
 
     def __init__(self, *args, user=None, **kwargs):

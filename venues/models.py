@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from jiangbei.access import scope_for, scoped
+from training.organisation.access import scope_for, scoped
 
 
 def district_wide(scope) -> bool:

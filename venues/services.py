@@ -7,10 +7,9 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from training import scheduling
-from training.models import DeliveryMode, Session
-
-from .models import StudyRoute, Venue, VenuePhoto
+from training.programmes import scheduling
+from training.programmes.models import DeliveryMode, Session
+from venues.models import StudyRoute, Venue, VenuePhoto
 
 
 def add_photo(venue: Venue, prepared, caption: str = "") -> VenuePhoto:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from venues import views
 
 urlpatterns = [
     path("", views.venue_list, name="venue_list"),

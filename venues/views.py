@@ -11,12 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jiangbei import access
-from training.models import Organisation, Session
-
-from . import services
-from .forms import PhotoForm, RouteOutingForm, StopFormSet, StudyRouteForm, VenueForm
-from .models import StudyRoute, Venue, VenuePhoto
+from training.organisation import access
+from training.organisation.models import Organisation
+from training.programmes.models import Session
+from venues import services
+from venues.forms import PhotoForm, RouteOutingForm, StopFormSet, StudyRouteForm, VenueForm
+from venues.models import StudyRoute, Venue, VenuePhoto
 
 
 @login_required

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from django import template
 from django.template.defaultfilters import date as date_filter
 
-from jiangbei import access
+from training.organisation import access
 
 register = template.Library()
 
@@ -31,7 +31,7 @@ def cn_datetime(value: datetime | None) -> str:
 @register.filter
 def category_label(value: str) -> str:
     """The translated label of a member category code ("organ" → 机关)."""
-    from training.models import Category
+    from training.organisation.models import Category
 
     try:
         return Category(value).label
@@ -53,7 +53,7 @@ def root_organisation_id(context) -> int | None:
         return None
     if scope.organisation_id:
         return scope.organisation_id
-    from training.models import Organisation
+    from training.organisation.models import Organisation
 
     return (
         Organisation.objects.filter(parent__isnull=True)
@@ -66,7 +66,7 @@ def root_organisation_id(context) -> int | None:
 @register.filter
 def masked(phone: str) -> str:
     """138****1234, for phone numbers that are not a member's (members have ``masked_phone``)."""
-    from training.models import mask_phone
+    from training.organisation.models import mask_phone
 
     return mask_phone(phone or "")
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from devtools.seeding import SCALES, DistrictGenerator
 from tests import factories
-from training.seeding import SCALES, DistrictGenerator
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"

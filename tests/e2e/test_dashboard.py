@@ -2,9 +2,10 @@
 
 from playwright.sync_api import expect
 
-from training.coverage import refresh_coverage
-from training.models import Attendance, Organisation
-from training.seeding import DEMO_PASSWORD
+from devtools.seeding import DEMO_PASSWORD
+from training.attendance.models import Attendance
+from training.coverage.rollup import refresh_coverage
+from training.organisation.models import Organisation
 
 
 def test_leader_sees_figures_drills_down_and_recomputes(page, demo_site, screenshot):

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from training.seeding import DEMO_PASSWORD
+from devtools.seeding import DEMO_PASSWORD
 
 ROLES = [
     # username, landing path, text the landing page shows

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from training.models import Session
+from training.programmes.models import Session
 
 from .test_landing import log_in
 

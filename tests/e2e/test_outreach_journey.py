@@ -6,8 +6,8 @@ from datetime import timedelta
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from devtools.seeding import DEMO_PASSWORD
 from lectures.models import Lecture, Lecturer, LectureRequest
-from training.seeding import DEMO_PASSWORD
 
 TOPIC = "基层治理：网格员怎么当好"
 

@@ -9,7 +9,9 @@ from django.utils import timezone
 from openpyxl import Workbook
 from playwright.sync_api import expect
 
-from training.models import Attendance, Course, DeliveryMode, Member, Session, StaffRole
+from training.attendance.models import Attendance
+from training.organisation.models import Member, StaffRole
+from training.programmes.models import Course, DeliveryMode, Session
 
 from .test_landing import log_in
 

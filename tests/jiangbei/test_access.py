@@ -1,8 +1,10 @@
 import pytest
 from django.urls import reverse
 
-from jiangbei.access import scope_for
-from training.models import Attendance, Member, Organisation, Session
+from training.attendance.models import Attendance
+from training.organisation.access import scope_for
+from training.organisation.models import Member, Organisation
+from training.programmes.models import Session
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,8 @@ import pytest
 from django.utils import timezone
 
 from lectures.models import Lecturer, LectureRequest, Scene
-from training.models import StaffRole
-
-from .. import factories
+from tests import factories
+from training.organisation.models import StaffRole
 
 
 @dataclass

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from lectures import services
 from lectures.models import Lecture, LectureRequest, RequestEvent, Scene
+from tests import factories
 
-from .. import factories
 from .conftest import future, make_request
 
 S = LectureRequest.State

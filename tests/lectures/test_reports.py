@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from lectures import reports
 from lectures.models import Lecture, LectureRequest, Scene, VolunteerService
-from training.models import AuditEntry
+from training.organisation.models import AuditEntry
 
 from .conftest import make_request
 

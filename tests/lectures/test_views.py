@@ -9,9 +9,11 @@ from PIL import Image
 
 from lectures import services
 from lectures.models import Lecture, LecturePhoto, Lecturer, LectureRequest, RequestEvent, Scene
-from training.models import Attendance, CoverageCell, Session
+from tests import factories
+from training.attendance.models import Attendance
+from training.coverage.models import CoverageCell
+from training.programmes.models import Session
 
-from .. import factories
 from .conftest import future, make_request
 
 S = LectureRequest.State

@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests import factories
-from training.models import Attendance, Organisation
+from training.attendance.models import Attendance
+from training.organisation.models import Organisation
 
 SCANS = 50
 
@@ -71,7 +72,7 @@ def take_queued_refreshes(broker_url: str, branch_id: int) -> list[dict]:
     for raw in broker.lrange("default", 0, -1):
         message = json.loads(raw)
         headers = message["headers"]
-        if headers["task"] == "training.tasks.refresh_coverage_task" and f"[{branch_id}]" in headers["argsrepr"]:
+        if headers["task"] == "training.coverage.tasks.refresh_coverage_task" and f"[{branch_id}]" in headers["argsrepr"]:
             broker.lrem("default", 1, raw)
             found.append({"year": int(headers["argsrepr"].strip("()").split(",")[0]), "countdown": headers["eta"] is not None})
     return found

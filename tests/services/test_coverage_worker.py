@@ -5,15 +5,12 @@ import time
 
 from django.db import connection
 
-from training.coverage import refresh_coverage
-from training.models import (
-    Attendance,
-    CoverageCell,
-    CoverageRun,
-    Organisation,
-)
-from training.seeding import SCALES, DistrictGenerator
-from training.tasks import refresh_coverage_full, refresh_coverage_task
+from devtools.seeding import SCALES, DistrictGenerator
+from training.attendance.models import Attendance
+from training.coverage.models import CoverageCell, CoverageRun
+from training.coverage.rollup import refresh_coverage
+from training.coverage.tasks import refresh_coverage_full, refresh_coverage_task
+from training.organisation.models import Organisation
 
 YEAR = 2025
 

@@ -10,7 +10,9 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from tests import factories
-from training.models import Attendance, ImportJob, Organisation, StaffRole
+from training.attendance.models import Attendance
+from training.imports.models import ImportJob
+from training.organisation.models import Organisation, StaffRole
 
 
 def wait_for(job: ImportJob, state: str, timeout: float = 60) -> ImportJob:
@@ -28,9 +30,9 @@ def test_worker_checks_then_imports_while_the_page_polls(monkeypatch, settings, 
                                                          request):
     monkeypatch.setenv("MEDIA_ROOT", str(settings.MEDIA_ROOT))  # the worker reads the same uploads
     queue = request.getfixturevalue("celery_worker")
-    from training import tasks
+    from training.imports import tasks as import_tasks
 
-    for task in (tasks.validate_import_task, tasks.commit_import_task):  # to the test worker's private queue
+    for task in (import_tasks.validate_import_task, import_tasks.commit_import_task):  # to the test worker's private queue
         monkeypatch.setattr(task, "delay", lambda *args, task=task: task.apply_async(args, queue=queue))
     importlib.import_module("training.migrations.0003_policy_rules").add_rules(apps, None)
     root = factories.organisation("新区党工委", Organisation.Kind.WORKING_COMMITTEE)
@@ -73,5 +75,5 @@ def _forget_our_rollup(broker_url: str, branch_id: int) -> None:
     broker = redis.Redis.from_url(broker_url)
     for raw in broker.lrange("default", 0, -1):
         headers = json.loads(raw)["headers"]
-        if headers["task"] == "training.tasks.refresh_coverage_task" and f"[{branch_id}]" in headers["argsrepr"]:
+        if headers["task"] == "training.coverage.tasks.refresh_coverage_task" and f"[{branch_id}]" in headers["argsrepr"]:
             broker.lrem("default", 1, raw)

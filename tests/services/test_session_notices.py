@@ -4,11 +4,11 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from training import enrolment
-from training.models import Member, Session
-from training.tasks import notify_session_change, send_session_reminder
-
-from .. import factories
+from tests import factories
+from training.organisation.models import Member
+from training.programmes import enrolment
+from training.programmes.models import Session
+from training.programmes.tasks import notify_session_change, send_session_reminder
 
 
 def test_reminder_is_sent_once_by_a_real_worker(celery_worker, district, personas):

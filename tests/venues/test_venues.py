@@ -9,11 +9,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from training.models import Session
+from tests import factories
+from training.programmes.models import Session
 from venues import photos
 from venues.models import StudyRoute, Venue, VenuePhoto
-
-from .. import factories
 
 TZ = ZoneInfo("Asia/Shanghai")
 

@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand
 
-from training.coverage import run_full_refresh
-from training.models import Attendance, CoverageRun
+from training.attendance.models import Attendance
+from training.coverage.models import CoverageRun
+from training.coverage.rollup import run_full_refresh
 
 
 class Command(BaseCommand):

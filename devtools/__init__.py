@@ -1,0 +1,1 @@
+"""Development tools outside the product: the synthetic district and the benchmarks."""

@@ -1,0 +1,291 @@
+"""Attendance actions: the only code that writes ``Attendance`` rows.
+
+The roster, the QR check-in, the viewing-log import, make-up study, 送学上门, branch
+meetings and lectures all call ``record_attendance``: it checks who may write and every
+invariant, fills the report columns, upserts on (session, member) in one transaction and
+announces the change for the roll-up after the commit.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Sum
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jiangbei.db import prepared_cursor
+from training.attendance.models import Attendance, MakeupAssignment
+from training.coverage import rollup as coverage
+from training.organisation.access import scope_for
+from training.organisation.models import Member, Organisation, PolicyRule
+from training.programmes.models import (
+    Session,
+)
+
+WRITE_BATCH = 2000
+
+
+RULES_CACHE_SECONDS = 60
+
+
+UPSERT_FIELDS = [
+    "status", "channel", "minutes", "credited_hours", "makeup_for", "recorded_by", "recorded_at",
+    "branch", "category", "programme", "year", "month", "attended",
+]
+
+
+VIEWING_CHANNELS = (Attendance.Channel.LIVE, Attendance.Channel.REPLAY, Attendance.Channel.IMPORT)
+
+
+class AttendanceError(Exception):
+    """A write that must not happen; the message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One member's status for a session, as a caller hands it to ``record_attendance``."""
+
+    member: Member
+    status: str
+    channel: str | None = None  # default: the call's channel
+    minutes: int = 0
+    makeup_for_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CreditRules:
+    min_minutes: int
+    replay_earns: bool
+
+    @classmethod
+    def for_year(cls, year: int) -> CreditRules:
+        """The crediting rules in force in ``year`` (cached for a minute: they change yearly)."""
+        key = f"credit-rules:{year}"
+        rules = cache.get(key)
+        if rules is None:
+            rules = cls._load(year)
+            cache.set(key, rules, RULES_CACHE_SECONDS)
+        return rules
+
+    @classmethod
+    def _load(cls, year: int) -> CreditRules:
+        K = PolicyRule.Key
+        values: dict[str, Decimal] = {}
+        rules = PolicyRule.objects.in_force(year).filter(key__in=[K.MIN_MINUTES_WATCHED, K.REPLAY_EARNS_HOURS])
+        for key, value in rules.order_by("effective_from").values_list("key", "value"):
+            values[key] = value  # the latest start wins
+        missing = {K.MIN_MINUTES_WATCHED, K.REPLAY_EARNS_HOURS} - set(values)
+        if missing:
+            raise LookupError(f"No policy rule {sorted(missing)!r} in force in {year}")
+        return cls(min_minutes=int(values[K.MIN_MINUTES_WATCHED]), replay_earns=values[K.REPLAY_EARNS_HOURS] >= 1)
+
+    def hours(self, session: Session, status: str, channel: str, minutes: int) -> Decimal:
+        if status not in Attendance.ATTENDED_STATUSES:
+            return Decimal("0")
+        if channel in VIEWING_CHANNELS:
+            if minutes < self.min_minutes:
+                return Decimal("0")
+            if channel == Attendance.Channel.REPLAY and not self.replay_earns:
+                return Decimal("0")
+        return session.hours
+
+
+@receiver([post_save, post_delete], sender=PolicyRule)
+def _forget_credit_rules(sender, instance: PolicyRule, **kwargs) -> None:
+    keys = [f"credit-rules:{year}" for year in range(instance.effective_from, instance.effective_from + 30)]
+    cache.delete_many(keys)
+    # Again once the change is visible: a reader in between may have cached the old rules.
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def session_year(session: Session) -> int:
+    return timezone.localtime(session.starts_at).year
+
+
+def _widen_sqlite_batches() -> None:
+    """Let one INSERT carry as many rows as this SQLite allows (Django 5.2 assumes 999 variables)."""
+    if connection.vendor != "sqlite" or getattr(connection.features, "_widened", False):
+        return
+    connection.ensure_connection()
+    limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    connection.features.max_query_params = limit
+    connection.features._widened = True
+
+
+def record_attendance(
+    session: Session,
+    marks: Sequence[Mark],
+    *,
+    by=None,
+    channel: str = Attendance.Channel.ROSTER,
+    rules: CreditRules | None = None,
+    known_changed: bool = False,
+) -> int:
+    """Write ``marks`` for ``session`` in one transaction; returns the number of rows changed.
+
+    Idempotent: a mark equal to the stored row is skipped, so repeating a save (or a scan,
+    or an import) changes nothing (``known_changed`` skips that check when the caller has just
+    read the rows). With ``by`` set, every member must be inside that user's
+    scope, or nothing is written.
+    """
+    if not marks:
+        return 0
+    statuses = set(Attendance.Status.values)
+    channels = set(Attendance.Channel.values)
+    seen: set[int] = set()
+    for mark in marks:
+        if mark.status not in statuses or (mark.channel or channel) not in channels:
+            raise AttendanceError(_("Unknown attendance status."))
+        if mark.minutes < 0:
+            raise AttendanceError(_("Minutes cannot be negative."))
+        if mark.member.pk in seen:
+            raise AttendanceError(_("A member appears twice."))
+        seen.add(mark.member.pk)
+    rules = rules or CreditRules.for_year(session_year(session))
+    _widen_sqlite_batches()
+    written = 0
+    # A lone scan is one INSERT … ON CONFLICT, atomic by itself: no BEGIN/COMMIT round trips.
+    lone_write = by is None and known_changed and len(marks) == 1 and connection.get_autocommit()
+    with nullcontext() if lone_write else transaction.atomic():
+        if by is not None:
+            _check_scope(by, {mark.member.branch_id for mark in marks})
+        for start in range(0, len(marks), WRITE_BATCH):
+            written += _upsert(session, marks[start:start + WRITE_BATCH], by, channel, rules, known_changed,
+                               lone_write)
+        if written:
+            coverage.schedule_refresh({mark.member.branch_id for mark in marks}, [session_year(session)])
+    return written
+
+
+def _check_scope(user, branch_ids: set[int]) -> None:
+    scope = scope_for(user)
+    if scope is None or not scope.can_write:
+        raise AttendanceError(_("You may not record attendance."))
+    if scope.everything or branch_ids == {scope.organisation_id}:
+        return
+    inside = Organisation.objects.visible_to(user).filter(pk__in=branch_ids).count()
+    if inside != len(branch_ids):
+        raise AttendanceError(_("Some of these members belong to a branch outside your responsibility."))
+
+
+def _upsert(
+    session: Session, marks: Sequence[Mark], by, channel: str, rules: CreditRules, known_changed: bool,
+    lone_write: bool = False,
+) -> int:
+    existing = {} if known_changed else {
+        row[0]: row[1:]
+        for row in Attendance.objects.filter(session=session, member_id__in=[m.member.pk for m in marks]).values_list(
+            "member_id", "status", "channel", "minutes", "credited_hours", "makeup_for_id"
+        )
+    }
+    now = timezone.now()
+    rows = []
+    for mark in marks:
+        mark_channel = mark.channel or channel
+        hours = rules.hours(session, mark.status, mark_channel, mark.minutes)
+        stored = existing.get(mark.member.pk)
+        if stored == (mark.status, mark_channel, mark.minutes, hours, mark.makeup_for_id):
+            continue
+        if stored and mark.channel is None and (stored[0], stored[4]) == (mark.status, mark.makeup_for_id):
+            continue  # the status stands: keep how it was recorded (a QR scan stays a scan, a log its minutes)
+        row = Attendance(
+            session=session, member=mark.member, status=mark.status, channel=mark_channel, minutes=mark.minutes,
+            credited_hours=hours, makeup_for_id=mark.makeup_for_id, recorded_by=by, recorded_at=now,
+        )
+        row.fill_report_columns(session, mark.member)
+        rows.append(row)
+    if lone_write and len(rows) == 1:
+        _upsert_row(rows[0])
+    elif rows:
+        Attendance.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["session", "member"], update_fields=UPSERT_FIELDS,
+            batch_size=WRITE_BATCH,
+        )
+    return len(rows)
+
+
+def _upsert_row(row: Attendance) -> None:
+    """``bulk_create(update_conflicts=True)`` for one row, without the transaction it always opens."""
+    values = [field.get_db_prep_save(getattr(row, field.attname), connection) for field in _row_fields()]
+    with prepared_cursor() as cursor:
+        cursor.execute(_upsert_row_sql(), values)
+
+
+@functools.cache
+def _row_fields() -> list:
+    return [field for field in Attendance._meta.concrete_fields if not field.primary_key]
+
+
+@functools.cache
+def _upsert_row_sql() -> str:
+    quote = connection.ops.quote_name
+    columns = [quote(field.column) for field in _row_fields()]
+    unique = [quote(Attendance._meta.get_field(name).column) for name in ("session", "member")]
+    updates = [quote(Attendance._meta.get_field(name).column) for name in UPSERT_FIELDS]
+    return (
+        f"INSERT INTO {quote(Attendance._meta.db_table)} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({', '.join(unique)}) DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in updates)}"
+    )
+
+
+def member_hours(member: Member, year: int) -> Decimal:
+    total = Attendance.objects.filter(member=member, year=year).aggregate(total=Sum("credited_hours"))["total"]
+    return total or Decimal("0")
+
+
+def missed_not_made_up(members) -> Iterable[Attendance]:
+    """Absent or excused rows of ``members`` with no make-up attendance yet."""
+    made_up = Attendance.objects.filter(member_id=OuterRef("member_id"), makeup_for_id=OuterRef("session_id"))
+    return (
+        Attendance.objects.filter(member__in=members, attended=False)
+        .exclude(Exists(made_up))
+        .select_related("member", "session__course")
+        .order_by("-session__starts_at", "member__member_number")
+    )
+
+
+@transaction.atomic
+def assign_makeup(missed: Session, members: Sequence[Member], makeup_session: Session | None, by) -> int:
+    for member in members:
+        MakeupAssignment.objects.update_or_create(
+            missed_session=missed, member=member,
+            defaults={"makeup_session": makeup_session, "assigned_by": by, "assigned_at": timezone.now()},
+        )
+    return len(members)
+
+
+@transaction.atomic
+def complete_makeup(missed: Session, member: Member, by, minutes: int = 0) -> Attendance:
+    """Write the ``makeup`` attendance: on the make-up session, or on the missed one for its replay."""
+    assignment = MakeupAssignment.objects.filter(missed_session=missed, member=member).first()
+    target = assignment.makeup_session if assignment and assignment.makeup_session_id else missed
+    if target.starts_at > timezone.now():
+        raise AttendanceError(_("The make-up session has not taken place yet: record the make-up after it."))
+    record_attendance(
+        target,
+        [Mark(member, Attendance.Status.PRESENT, minutes=minutes, makeup_for_id=missed.pk)],
+        by=by, channel=Attendance.Channel.MAKEUP,
+    )
+    if assignment:
+        assignment.completed_at = timezone.now()
+        assignment.save(update_fields=["completed_at"])
+    return Attendance.objects.get(session=target, member=member)
+
+
+def record_home_study(session: Session, members: Sequence[Member], by) -> int:
+    """送学上门: study brought to elderly or infirm members; counts as reached."""
+    if any(not member.is_elderly for member in members):
+        raise AttendanceError(_("Study at home is recorded only for elderly or infirm members."))
+    marks = [Mark(member, Attendance.Status.PRESENT) for member in members]
+    return record_attendance(session, marks, by=by, channel=Attendance.Channel.HOME)

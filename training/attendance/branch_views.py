@@ -1,0 +1,471 @@
+"""Branch pages: the landing page, rosters, QR check-in, make-up, 送学上门, meetings, compliance, ledger."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from training.attendance import actions as attendance_actions
+from training.attendance import checkin as checkin_module
+from training.attendance import ledger as ledger_module
+from training.attendance import models as attendance_models
+from training.attendance import orglife as orglife
+from training.attendance import poster as poster_module
+from training.attendance.actions import AttendanceError, Mark
+from training.attendance.forms import CheckinForm, HomeStudyForm, LedgerPeriodForm, MeetingForm
+from training.attendance.models import Attendance
+from training.organisation import access
+from training.organisation import audit as audit_log
+from training.organisation.models import AuditEntry, Member, Organisation, PolicyRule
+from training.programmes.models import Enrolment, Session
+
+
+@login_required
+def my_branch(request: HttpRequest) -> HttpResponse:
+    """A branch secretary's home: members with their flags, upcoming and recent sessions."""
+    scope = access.require_scope(request, access.SECRETARY)
+    branch = Organisation.objects.get(pk=scope.organisation_id) if scope.organisation_id else None
+    if branch is None:
+        return render(request, "no_role.html", status=403)
+    year = Attendance.objects.visible_to(request.user).report_year()
+    members = (
+        Member.objects.visible_to(request.user)
+        .active()
+        .annotate(
+            hours=Sum("attendances__credited_hours", filter=Q(attendances__year=year)),
+            attended_count=Count("attendances", filter=Q(attendances__year=year, attendances__attended=True)),
+        )
+        .by_position()
+    )
+    sessions = Session.objects.visible_to(request.user).select_related("course", "venue")
+    now = timezone.now()
+    members = list(members)
+    try:
+        targets = PolicyRule.hour_targets(year)
+    except LookupError:  # rules not configured for that year: show hours without a target
+        targets = {}
+    for member in members:
+        member.target = targets.get(member.is_leading)
+        member.hours_percent = min(100, int(100 * (member.hours or 0) / member.target)) if member.target else 0
+    ours = sessions.filter(Q(organiser=branch) | Q(enrolments__member__branch=branch)).exclude(
+        status=Session.Status.CANCELLED
+    )
+    recorded = Attendance.objects.filter(session=OuterRef("pk"), branch=branch)
+    upcoming = (
+        ours.filter(starts_at__gte=now)
+        .annotate(enrolled_total=Count("enrolments", filter=Q(enrolments__member__branch=branch), distinct=True))
+        .order_by("starts_at")[:10]
+    )
+    awaiting = (
+        ours.filter(starts_at__lt=now, starts_at__gte=now - timedelta(days=60))
+        .exclude(Exists(recorded))
+        .distinct()
+        .order_by("-starts_at")[:10]
+    )
+    return render(
+        request,
+        "training/my_branch.html",
+        {
+            "branch": branch,
+            "year": year,
+            "members": members,
+            "not_reached": [m for m in members if not m.attended_count],
+            "upcoming": upcoming,
+            "awaiting": awaiting,
+            "recent": sessions.filter(starts_at__lt=now).order_by("-starts_at")[:10],
+        },
+    )
+
+
+@login_required
+def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require_scope(request)
+    member = access.get_object_for_user(Member.objects.select_related("branch"), request.user, pk=pk)
+    year = Attendance.objects.filter(member=member).report_year()
+    attendances = (
+        member.attendances.select_related("session__course")
+        .order_by("-session__starts_at")
+    )
+    totals = attendances.filter(year=year).aggregate(
+        hours=Sum("credited_hours"), attended=Count("id", filter=Q(attended=True))
+    )
+    return render(
+        request,
+        "training/member_detail.html",
+        {
+            "member": member, "attendances": attendances[:100], "totals": totals, "year": year,
+            "transfers": member.transfers.select_related("from_branch", "to_branch"),
+        },
+    )
+
+
+ROSTER_STATUSES = Attendance.Status.choices
+
+
+# A roster is marked at or after the meeting; a little early is fine for sign-in at the door.
+ROSTER_OPENS_BEFORE = timedelta(minutes=30)
+
+
+def _writer_scope(request: HttpRequest) -> access.Scope:
+    return access.require_scope(request, access.SECRETARY, access.ORGANISER)
+
+
+def _session(request: HttpRequest, pk: int) -> Session:
+    return access.get_object_for_user(
+        Session.objects.select_related("course", "organiser", "venue"), request.user, pk=pk
+    )
+
+
+def _branch_for(request: HttpRequest, scope: access.Scope, value: str | None = None) -> Organisation | None:
+    """The secretary's own branch, or the branch an organiser picked inside their subtree."""
+    if scope.role == access.SECRETARY:
+        return Organisation.objects.get(pk=scope.organisation_id)
+    value = value if value is not None else request.GET.get("branch") or request.POST.get("branch")
+    if not value or not str(value).isdigit():
+        return None
+    branch = access.get_object_for_user(Organisation.objects.all(), request.user, pk=int(value))
+    if not branch.is_branch:
+        raise Http404
+    return branch
+
+
+def _roster_rows(session: Session, branch: Organisation) -> list[dict]:
+    """The branch's active members, enrolled first, with their current mark (two queries)."""
+    enrolled = Enrolment.objects.filter(session=session, member=OuterRef("pk"))
+    members = list(
+        Member.objects.filter(branch=branch)
+        .active()
+        .annotate(is_enrolled=Exists(enrolled))
+        .order_by("-is_enrolled", "member_number")
+    )
+    marks = dict(
+        Attendance.objects.filter(session=session, member__branch=branch).values_list("member_id", "status")
+    )
+    return [{"member": m, "status": marks.get(m.pk, "")} for m in members]
+
+
+def _candidate_branches(session: Session, request: HttpRequest):
+    branches = Organisation.objects.visible_to(request.user).branches()
+    return branches.filter(
+        Q(pk=session.organiser_id)
+        | Q(members__enrolments__session=session)
+        | Q(pk__in=Attendance.objects.filter(session=session).values("branch_id"))
+    ).distinct().order_by("path")
+
+
+@login_required
+def roster(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = _writer_scope(request)
+    session = _session(request, pk)
+    branch = _branch_for(request, scope)
+    if branch is None and session.organiser.is_branch and scope.covers(session.organiser.path):
+        branch = session.organiser
+    if branch is None:
+        return render(request, "training/roster_pick_branch.html",
+                      {"session": session, "branches": _candidate_branches(session, request)[:300]})
+    if request.method == "POST":
+        members = {m.pk: m for m in Member.objects.filter(branch=branch).active()}
+        marks = []
+        statuses = set(Attendance.Status.values)
+        everyone_present = request.POST.get("action") == "all_present"
+        current = {}
+        if everyone_present:
+            current = dict(Attendance.objects.filter(session=session, member__branch=branch)
+                           .values_list("member_id", "status"))
+        for member_id, member in members.items():
+            status = request.POST.get(f"m{member_id}", "")
+            if everyone_present and not status and member_id not in current and not member.is_elderly:
+                status = Attendance.Status.PRESENT
+            if status in statuses:
+                marks.append(Mark(member, status))
+        try:
+            if session.status == Session.Status.CANCELLED:
+                raise AttendanceError(_("This session was cancelled: there is no roster to mark."))
+            if session.starts_at - ROSTER_OPENS_BEFORE > timezone.now():
+                raise AttendanceError(_("This session has not started yet: the roster opens 30 minutes before it begins."))
+            written = attendance_actions.record_attendance(session, marks, by=request.user, channel=Attendance.Channel.ROSTER)
+        except AttendanceError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Attendance saved: %(count)d changed.") % {"count": written})
+        url = reverse("roster", args=[session.pk])
+        return redirect(url if scope.role == access.SECRETARY else f"{url}?branch={branch.pk}")
+    rows = _roster_rows(session, branch)
+    return render(request, "training/roster.html", {
+        "session": session, "branch": branch, "rows": rows, "statuses": ROSTER_STATUSES,
+        "marked": sum(1 for row in rows if row["status"]),
+        "branch_param": "" if scope.role == access.SECRETARY else branch.pk,
+    })
+
+
+@login_required
+@require_POST
+def roster_mark(request: HttpRequest, pk: int) -> HttpResponse:
+    """One tap on the roster (htmx): save one member's status, return the row."""
+    scope = _writer_scope(request)
+    session = _session(request, pk)
+    member_id = request.POST.get("member", "")
+    if not member_id.isdigit():
+        raise Http404
+    member = access.get_object_for_user(Member.objects.active(), request.user, pk=int(member_id))
+    status = request.POST.get(f"m{member.pk}", "")
+    try:
+        attendance_actions.record_attendance(session, [Mark(member, status)], by=request.user, channel=Attendance.Channel.ROSTER)
+    except AttendanceError as exc:
+        return HttpResponse(str(exc), status=400)
+    row = {"member": member, "status": status, "saved": True}
+    on_roster = Member.objects.filter(branch_id=member.branch_id).active()
+    return render(request, "training/_roster_mark.html", {
+        "session": session, "row": row, "statuses": ROSTER_STATUSES,
+        "branch_param": "" if scope.role == access.SECRETARY else member.branch_id,
+        "marked": Attendance.objects.filter(session=session, member__in=on_roster).count(), "total": on_roster.count(),
+    })
+
+
+@login_required
+def poster(request: HttpRequest, pk: int) -> HttpResponse:
+    _writer_scope(request)
+    session = _session(request, pk)
+    url = request.build_absolute_uri(reverse("checkin", args=[session.checkin_token]))
+    response = HttpResponse(poster_module.render(session, url), content_type="image/png")
+    response["Content-Disposition"] = f'inline; filename="checkin-{session.pk}.png"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def rotate_token(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = _writer_scope(request)
+    session = _session(request, pk)
+    if not scope.covers(session.organiser.path):
+        raise Http404
+    checkin_module.rotate_token(session)
+    messages.success(request, _("A new QR code was made. The old poster no longer works: print the new one."))
+    return redirect("session_detail", pk=session.pk)
+
+
+def checkin(request: HttpRequest, token: str) -> HttpResponse:
+    """The member's page behind the QR code: no account, large type, one form."""
+    form = CheckinForm(request.POST if request.method == "POST" else None)
+    identity = form.cleaned_data if form.is_valid() else {}
+    found = checkin_module.scan(token, identity.get("identifier", ""), identity.get("name", ""))
+    if found is None:
+        return render(request, "training/checkin_invalid.html", status=404)
+    session = found.session
+    opens, closes = checkin_module.window(session)
+    context = {"session": session, "opens": opens, "closes": closes, "form": form}
+    if request.method != "POST":
+        now = timezone.now()
+        return render(request, "training/checkin.html", {**context, "not_open": now < opens, "closed": now > closes})
+    refused = checkin_module.refusal(session)
+    if refused:
+        return render(request, "training/checkin.html", {**context, "error": refused}, status=400)
+    limiter = checkin_module.FailureLimit(session, checkin_module.client_address(request), identity.get("identifier", ""))
+    if limiter.exceeded():
+        error = _("Too many attempts. Please ask the secretary for help.")
+        return render(request, "training/checkin.html", {**context, "error": error}, status=429)
+    if found.member is None:
+        if form.is_valid():
+            limiter.count_failure()
+            error = _("We could not find you in this session's list. Check your name and member number or phone.")
+        else:
+            error = None  # the form shows its own messages
+        return render(request, "training/checkin.html", {**context, "error": error}, status=400)
+    try:
+        result = checkin_module.check_in(found)
+    except AttendanceError as exc:
+        return render(request, "training/checkin.html", {**context, "error": str(exc)}, status=400)
+    return render(request, "training/checkin_done.html", {
+        **context, "result": result, "year": attendance_actions.session_year(session), "hours": result.year_hours,
+    })
+
+
+def _branch_or_pick(request: HttpRequest, scope: access.Scope, view_name: str):
+    branch = _branch_for(request, scope)
+    if branch is None:
+        branches = Organisation.objects.visible_to(request.user).branches().order_by("path")
+        page = Paginator(branches, 100).get_page(request.GET.get("page"))
+        return None, render(request, "training/pick_branch.html", {"page": page, "view_name": view_name})
+    return branch, None
+
+
+@login_required
+def makeup_list(request: HttpRequest) -> HttpResponse:
+    scope = _writer_scope(request)
+    branch, response = _branch_or_pick(request, scope, "makeup_list")
+    if response:
+        return response
+    members = Member.objects.filter(branch=branch).active()
+    missed = attendance_actions.missed_not_made_up(members)
+    years = list(missed.order_by("-year").values_list("year", flat=True).distinct())
+    year = _int(request.GET["year"]) if request.GET.get("year") else (years[0] if years else timezone.localdate().year)
+    page = Paginator(missed.filter(year=year), 50).get_page(request.GET.get("page"))
+    assignments = {
+        (a.missed_session_id, a.member_id): a
+        for a in attendance_models.MakeupAssignment.objects.filter(
+            member__branch=branch, missed_session_id__in=[row.session_id for row in page]
+        ).select_related("makeup_session")
+    }
+    for row in page:
+        row.assignment = assignments.get((row.session_id, row.member_id))
+    later = (Session.objects.visible_to(request.user).filter(starts_at__gte=timezone.now())
+             .exclude(status=Session.Status.CANCELLED).select_related("course").order_by("starts_at")[:30])
+    return render(request, "training/makeup_list.html", {
+        "branch": branch, "page": page, "later_sessions": later, "year": year, "years": years,
+        "branch_param": "" if scope.role == access.SECRETARY else branch.pk,
+    })
+
+
+@login_required
+@require_POST
+def makeup_action(request: HttpRequest) -> HttpResponse:
+    scope = _writer_scope(request)
+    branch = _branch_for(request, scope)
+    if branch is None:
+        raise Http404
+    member = access.get_object_for_user(Member.objects.filter(branch=branch), request.user,
+                                        pk=_int(request.POST.get("member")))
+    missed = _session(request, _int(request.POST.get("missed")))
+    if not Attendance.objects.filter(session=missed, member=member, attended=False).exists():
+        raise Http404
+    try:
+        if request.POST.get("action") == "complete":
+            attendance_actions.complete_makeup(missed, member, request.user)
+            messages.success(request, _("Make-up study recorded for %(name)s.") % {"name": member.name})
+        else:
+            later_id = request.POST.get("makeup_session", "")
+            later = _session(request, int(later_id)) if later_id.isdigit() else None
+            attendance_actions.assign_makeup(missed, [member], later, request.user)
+            messages.success(request, _("Make-up study assigned to %(name)s.") % {"name": member.name})
+    except AttendanceError as exc:
+        messages.error(request, str(exc))
+    url = reverse("makeup_list")
+    return redirect(url if scope.role == access.SECRETARY else f"{url}?branch={branch.pk}")
+
+
+def _int(value) -> int:
+    if value is None or not str(value).isdigit():
+        raise Http404
+    return int(value)
+
+
+@login_required
+def home_study(request: HttpRequest) -> HttpResponse:
+    scope = _writer_scope(request)
+    branch, response = _branch_or_pick(request, scope, "home_study")
+    if response:
+        return response
+    elderly = Member.objects.filter(branch=branch, is_elderly=True).active().order_by("member_number")
+    # What was studied: a session of the past twelve months (its content is brought home).
+    sessions = (Session.objects.visible_to(request.user)
+                .filter(starts_at__lte=timezone.now(), starts_at__gte=timezone.now() - timedelta(days=366))
+                .exclude(status=Session.Status.CANCELLED).select_related("course").order_by("-starts_at")[:60])
+    sessions = Session.objects.filter(pk__in=[s.pk for s in sessions]).select_related("course").order_by("-starts_at")
+    form = HomeStudyForm(request.POST or None, members=elderly, sessions=sessions)
+    if request.method == "POST" and form.is_valid():
+        try:
+            attendance_actions.record_home_study(form.cleaned_data["session"], list(form.cleaned_data["members"]), request.user)
+        except AttendanceError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Study at home recorded."))
+            url = reverse("home_study")
+            return redirect(url if scope.role == access.SECRETARY else f"{url}?branch={branch.pk}")
+    done = (Attendance.objects.filter(branch=branch, channel=Attendance.Channel.HOME)
+            .select_related("member", "session__course").order_by("-session__starts_at")[:30])
+    return render(request, "training/home_study.html", {"branch": branch, "form": form, "done": done,
+                                                        "elderly": elderly})
+
+
+@login_required
+def meeting_new(request: HttpRequest) -> HttpResponse:
+    scope = _writer_scope(request)
+    branch, response = _branch_or_pick(request, scope, "meeting_new")
+    if response:
+        return response
+    form = MeetingForm(request.POST or None, initial={"day": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        session = orglife.record_branch_meeting(
+            branch, kind=data["kind"], starts_at=form.starts_at(), minutes=data["minutes"], title=data["title"],
+            first_topic=data["first_topic"], first_topic_format=data["first_topic_format"], summary=data["summary"],
+        )
+        messages.success(request, _("Meeting saved. Now mark who attended."))
+        url = reverse("roster", args=[session.pk])
+        return redirect(url if scope.role == access.SECRETARY else f"{url}?branch={branch.pk}")
+    return render(request, "training/meeting_form.html", {"branch": branch, "form": form})
+
+
+@login_required
+def compliance(request: HttpRequest) -> HttpResponse:
+    scope = _writer_scope(request)
+    if scope.role == access.SECRETARY:
+        branches = list(Organisation.objects.filter(pk=scope.organisation_id))
+        page = None
+    else:
+        page = Paginator(Organisation.objects.visible_to(request.user).branches().order_by("path"), 50).get_page(
+            request.GET.get("page"))
+        branches = list(page)
+    on = _parse_date(request.GET.get("on", "")) or timezone.localdate()
+    items = orglife.compliance(branches, today=on)
+    rows = [(branch, items[branch.pk]) for branch in branches]
+    kinds = rows[0][1] if rows else []
+    return render(request, "training/compliance.html", {"rows": rows, "kinds": kinds, "page": page,
+                                                        "today": on, "single": scope.role == access.SECRETARY})
+
+
+def _parse_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _ledger_period(request: HttpRequest, branch: Organisation) -> tuple[LedgerPeriodForm, date, date]:
+    """The requested period, or by default the branch's latest year with attendance, to today."""
+    today = timezone.localdate()
+    year = Attendance.objects.filter(branch=branch).report_year()
+    start, end = date(year, 1, 1), min(today, date(year, 12, 31))
+    form = LedgerPeriodForm(request.GET if "start" in request.GET else {"start": start, "end": end})
+    if form.is_valid():
+        return form, form.cleaned_data["start"], form.cleaned_data["end"]
+    return form, start, end
+
+
+@login_required
+def ledger(request: HttpRequest) -> HttpResponse:
+    scope = _writer_scope(request)
+    branch, response = _branch_or_pick(request, scope, "ledger")
+    if response:
+        return response
+    form, start, end = _ledger_period(request, branch)
+    data = ledger_module.build(branch, start, end)
+    return render(request, "training/ledger.html", {"ledger": data, "form": form, "branch": branch,
+                                                    "query": request.GET.urlencode()})
+
+
+@login_required
+def ledger_xlsx(request: HttpRequest) -> HttpResponse:
+    scope = _writer_scope(request)
+    branch = _branch_for(request, scope)
+    if branch is None:
+        raise Http404
+    _form, start, end = _ledger_period(request, branch)
+    content = ledger_module.to_xlsx(ledger_module.build(branch, start, end))
+    audit_log.audit(request.user, AuditEntry.Action.EXPORT, f"{branch.name} 台账", f"{start}–{end}")
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="ledger-{branch.pk}-{start}-{end}.xlsx"'
+    return response

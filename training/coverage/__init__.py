@@ -1,0 +1,1 @@
+"""Coverage roll-ups from raw attendance, the dashboard, exports and the annual summary."""

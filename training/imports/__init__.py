@@ -1,0 +1,1 @@
+"""Imports of member registers and viewing logs: validated first, committed in one transaction."""

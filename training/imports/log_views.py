@@ -1,0 +1,83 @@
+"""Viewing-log imports of a session: upload, progress, preview, commit."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from training.attendance.branch_views import _session, _writer_scope
+from training.imports import viewing_log
+from training.imports.forms import ImportForm
+from training.imports.models import ImportJob
+from training.imports.tasks import commit_import_task, validate_import_task
+
+
+@login_required
+def import_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    _writer_scope(request)
+    session = _session(request, pk)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        job = ImportJob.objects.create(
+            session=session, user=request.user, file=upload, original_name=upload.name[:200],
+            sha256=digest.hexdigest(), default_channel=form.cleaned_data["default_channel"],
+        )
+        validate_import_task.delay(job.pk)
+        return redirect("import_job", pk=session.pk, job_id=job.pk)
+    jobs = ImportJob.objects.filter(session=session, user=request.user)[:5]
+    return render(request, "training/import_upload.html", {"session": session, "form": form, "jobs": jobs})
+
+
+def _job(request: HttpRequest, pk: int, job_id: int) -> ImportJob:
+    session = _session(request, pk)
+    job = ImportJob.objects.select_related("session").filter(pk=job_id, session=session, user=request.user).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+@login_required
+def import_job(request: HttpRequest, pk: int, job_id: int) -> HttpResponse:
+    _writer_scope(request)
+    job = _job(request, pk, job_id)
+    earlier = None
+    if job.state == ImportJob.State.PREVIEW:
+        earlier = (ImportJob.objects.filter(session=job.session, sha256=job.sha256, state=ImportJob.State.DONE)
+                   .exclude(pk=job.pk).order_by("-finished_at").first())
+    context = {"session": job.session, "job": job, "processed": viewing_log.progress(job), "earlier": earlier}
+    template = "training/_import_status.html" if request.htmx else "training/import_job.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def import_commit(request: HttpRequest, pk: int, job_id: int) -> HttpResponse:
+    _writer_scope(request)
+    job = _job(request, pk, job_id)
+    # A double tap must not import twice: only the request that moves the job on queues it.
+    queued = ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.PREVIEW, valid_rows__gt=0).update(
+        state=ImportJob.State.QUEUED, processed_rows=0
+    )
+    if not queued:
+        messages.error(request, _("This file cannot be imported."))
+        return redirect("import_job", pk=pk, job_id=job.pk)
+    commit_import_task.delay(job.pk)
+    return redirect("import_job", pk=pk, job_id=job.pk)
+
+
+@login_required
+def import_template(request: HttpRequest) -> HttpResponse:
+    _writer_scope(request)
+    response = HttpResponse(viewing_log.sample_csv(), content_type="text/csv; charset=gb18030")
+    response["Content-Disposition"] = 'attachment; filename="viewing-log-template.csv"'
+    return response

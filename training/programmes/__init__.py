@@ -1,0 +1,1 @@
+"""Programmes, courses, sessions and enrolment, with the scheduling rules every new session passes."""

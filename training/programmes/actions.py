@@ -1,0 +1,137 @@
+"""Scheduling actions: create, reschedule and cancel sessions and weekly series.
+
+The rules themselves live in ``scheduling``; every way to create a session passes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from training.programmes import scheduling
+from training.programmes.models import (
+    Session,
+    SessionSeries,
+)
+
+# Fields a series copies onto every occurrence.
+SERIES_FIELDS = (
+    "course", "title", "kind", "audience", "venue", "mode", "capacity", "stream_url", "replay_url",
+    "organiser", "lecturer", "credited_hours",
+)
+
+
+class SchedulingError(Exception):
+    """The slot breaks a hard rule; ``problems`` holds the messages per field."""
+
+    def __init__(self, problems: scheduling.Problems):
+        super().__init__("; ".join(problems.messages()))
+        self.problems = problems
+
+
+@dataclass
+class Clash:
+    day: date
+    messages: list[str]
+
+
+class SeriesClash(Exception):
+    """One or more occurrences of a series break a rule: nothing was created."""
+
+    def __init__(self, clashes: list[Clash]):
+        super().__init__(", ".join(str(clash.day) for clash in clashes))
+        self.clashes = clashes
+
+
+def _proposal(session: Session) -> scheduling.Proposal:
+    return scheduling.Proposal(
+        starts_at=session.starts_at, ends_at=session.ends_at, venue=session.venue,
+        lecturer=session.lecturer, capacity=session.capacity, exclude_pk=session.pk,
+    )
+
+
+def _notify(session: Session, change: str) -> None:
+    from training.programmes.tasks import notify_session_change
+
+    session_pk = session.pk
+    transaction.on_commit(lambda: notify_session_change.delay(session_pk, change))
+
+
+@transaction.atomic
+def save_session(session: Session, *, changed_fields: list[str] | None = None) -> Session:
+    """Create or update ``session`` after checking every rule again inside the transaction."""
+    problems = scheduling.check(_proposal(session), suggest=False)
+    if problems:
+        raise SchedulingError(problems)
+    creating = session.pk is None
+    session.save()
+    if not creating and changed_fields and {"starts_at", "ends_at", "venue", "mode", "stream_url"} & set(
+        changed_fields
+    ):
+        _notify(session, "changed")
+    return session
+
+
+@transaction.atomic
+def reschedule_session(session: Session, starts_at, ends_at) -> Session:
+    session.starts_at, session.ends_at = starts_at, ends_at
+    problems = scheduling.check(_proposal(session), suggest=False)
+    if problems:
+        raise SchedulingError(problems)
+    session.save(update_fields=["starts_at", "ends_at"])
+    _notify(session, "changed")
+    return session
+
+
+@transaction.atomic
+def cancel_session(session: Session, reason: str = "") -> Session:
+    session.status = Session.Status.CANCELLED
+    session.cancellation_reason = reason[:200]
+    session.save(update_fields=["status", "cancellation_reason"])
+    _notify(session, "cancelled")
+    return session
+
+
+def plan_series(template: Session, weeks: int, every: int = 1) -> list[scheduling.Slot]:
+    return scheduling.weekly_occurrences(
+        template.starts_at, template.ends_at - template.starts_at, weeks, every
+    )
+
+
+def series_clashes(template: Session, slots: list[scheduling.Slot]) -> list[Clash]:
+    clashes = []
+    for slot in slots:
+        proposal = _proposal(template)
+        proposal.starts_at, proposal.ends_at, proposal.exclude_pk = slot.starts_at, slot.ends_at, None
+        problems = scheduling.check(proposal, suggest=False)
+        if problems:
+            clashes.append(Clash(timezone.localtime(slot.starts_at).date(), problems.messages()))
+    return clashes
+
+
+@transaction.atomic
+def create_series(template: Session, weeks: int, every: int, by) -> SessionSeries:
+    """Every occurrence or none: a clash on any date raises ``SeriesClash`` and saves nothing."""
+    slots = plan_series(template, weeks, every)
+    clashes = series_clashes(template, slots)
+    if clashes:
+        raise SeriesClash(clashes)
+    local = timezone.localtime(template.starts_at)
+    series = SessionSeries.objects.create(
+        title=template.title or template.course.title,
+        rule=f"weekly:{every}:{weeks}:{local:%w}:{local:%H%M}",
+        created_by=by,
+    )
+    sessions = []
+    for slot in slots:
+        session = Session(
+            **{name: getattr(template, name) for name in SERIES_FIELDS},
+            starts_at=slot.starts_at, ends_at=slot.ends_at, series=series,
+            programme_id=template.course.programme_id,
+        )
+        sessions.append(session)
+    Session.objects.bulk_create(sessions)
+    return series
