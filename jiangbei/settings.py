@@ -242,6 +242,19 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "noreply@jiangbei.local"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# --- Attendance ---------------------------------------------------------------------------
+# The roster and the QR check-in open this many minutes before a session starts.
+CHECKIN_OPENS_MINUTES_BEFORE = env_int("CHECKIN_OPENS_MINUTES_BEFORE", 30)
+# A QR check-in this many minutes after the start is marked late.
+CHECKIN_LATE_AFTER_MINUTES = env_int("CHECKIN_LATE_AFTER_MINUTES", 10)
+# A viewing log may report up to this many minutes beyond the session's length (early joins,
+# clocks that differ); more is an error in the file.
+ATTENDANCE_MINUTES_MARGIN = env_int("ATTENDANCE_MINUTES_MARGIN", 30)
+# Largest viewing-log upload, in bytes.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+# A TrueType/OpenType font with Chinese glyphs for the printed QR poster; empty: look for Noto CJK.
+POSTER_FONT = env_str("POSTER_FONT")
+
 # --- Security (production tier) -----------------------------------------------------------
 # Behind a proxy every request comes from the proxy's address; name the header it sets to the
 # client's (e.g. X-Real-IP, which nginx overwrites) so per-address limits see the client.

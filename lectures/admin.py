@@ -1,5 +1,8 @@
+"""Admin for lecturers, lecture requests, lectures and volunteer services."""
+
 from django.contrib import admin
 
+from jiangbei.admin_mixins import ReadOnlyAdmin
 from lectures.models import (
     Feedback,
     Lecture,
@@ -19,14 +22,12 @@ class LecturerAdmin(admin.ModelAdmin):
     raw_id_fields = ["member", "user"]
 
 
-class RequestEventInline(admin.TabularInline):
+class RequestEventInline(ReadOnlyAdmin, admin.TabularInline):
+    """A request's history; states change only through the services (no skipping)."""
+
     model = RequestEvent
     extra = 0
-    can_delete = False
-    readonly_fields = ["from_state", "to_state", "lecturer", "by", "at", "note"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False  # states change only through the services (no skipping)
+    fields = ["from_state", "to_state", "lecturer", "by", "at", "note"]
 
 
 @admin.register(LectureRequest)
@@ -45,10 +46,12 @@ class LecturePhotoInline(admin.TabularInline):
     readonly_fields = ["image", "thumbnail", "uploaded_by", "uploaded_at"]
 
 
-class FeedbackInline(admin.TabularInline):
+class FeedbackInline(ReadOnlyAdmin, admin.TabularInline):
+    """What the audience said: shown with the lecture, never rewritten."""
+
     model = Feedback
     extra = 0
-    readonly_fields = ["rating", "comment", "created_at"]
+    fields = ["rating", "comment", "created_at"]
 
 
 @admin.register(Lecture)
@@ -67,3 +70,23 @@ class VolunteerServiceAdmin(admin.ModelAdmin):
     list_filter = ["kind", "street"]
     search_fields = ["team_name", "member__name", "description"]
     raw_id_fields = ["member", "street", "lecture", "course"]
+
+
+@admin.register(RequestEvent)
+class RequestEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """The state history of every request, across requests (who dispatched what, when)."""
+
+    list_display = ["request", "from_state", "to_state", "lecturer", "by", "at"]
+    list_filter = ["to_state", "at"]
+    search_fields = ["request__topic", "lecturer__name", "by__username", "note"]
+    list_select_related = ["request__requester", "lecturer", "by"]
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Anonymous audience ratings: a changed rating would misstate how a lecture was received."""
+
+    list_display = ["lecture", "rating", "created_at"]
+    list_filter = ["rating", "created_at"]
+    search_fields = ["lecture__topic", "comment"]
+    list_select_related = ["lecture"]

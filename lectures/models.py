@@ -1,6 +1,7 @@
 """Theory outreach (宣讲): lecturers, lecture requests, lectures and volunteer services."""
 
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -50,6 +51,12 @@ class LectureRequestQuerySet(models.QuerySet):
 
     def open(self) -> "LectureRequestQuerySet":
         return self.filter(state__in=self.OPEN_STATES)
+
+    def needing_reminder(self, now, hours: int = 24) -> "LectureRequestQuerySet":
+        """Accepted requests starting within ``hours``: the lecturer and requester get a reminder."""
+        return self.filter(
+            state=LectureRequest.State.ACCEPTED, preferred_start__gt=now, preferred_start__lte=now + timedelta(hours=hours)
+        )
 
     def visible_to(self, user) -> "LectureRequestQuerySet":
         return role_scoped(self, user, "requester__path", lambda u: Q(lecturer__user=u), "requester__path")

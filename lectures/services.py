@@ -7,21 +7,22 @@ timestamp per state, one history row); views and tasks call the verbs below.
 import io
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lectures.availability import lecture_key, request_key
 from lectures.models import Lecture, LecturePhoto, Lecturer, LectureRequest, RequestEvent
 from training.attendance.models import Attendance
 from training.organisation import access
 from training.organisation.access import scope_for
 from training.organisation.models import Member, Organisation
+from training.programmes import availability
 from training.programmes.models import Course, DeliveryMode, Programme, Session
 
 S = LectureRequest.State
@@ -42,9 +43,6 @@ TIMESTAMP_FIELD = {
     S.DELIVERED: "delivered_at",
     S.CANCELLED: "cancelled_at",
 }
-# Requests that hold a lecturer's time: dispatched (awaiting an answer) and accepted.
-HOLDING_STATES = (S.DISPATCHED, S.ACCEPTED)
-
 PROGRAMME_NAME = "理论宣讲"
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000
@@ -70,35 +68,14 @@ def busy_lecturer_ids(
 ) -> set[int]:
     """Lecturers with a training session, a lecture or a held request overlapping the period.
 
-    Three queries whatever the size of the pool. Sessions that only record a lecture's
-    attendance are skipped: the lecture itself is checked.
+    Asks the one availability rule that session scheduling asks too (lectures and held
+    requests reach it through ``lectures.availability``). One query a source whatever the
+    size of the pool. The request or lecture being handled does not clash with itself.
     """
-    overlap = {"starts_at__lt": ends_at, "ends_at__gt": starts_at}
-    sessions = Session.objects.filter(lecturer__isnull=False, lecture__isnull=True, **overlap).exclude(
-        status=Session.Status.CANCELLED
-    )
-    lectures = Lecture.lecturers.through.objects.filter(
-        lecture__starts_at__lt=ends_at, lecture__ends_at__gt=starts_at
-    )
-    requests = LectureRequest.objects.filter(
-        state__in=HOLDING_STATES, lecturer__isnull=False, preferred_start__lt=ends_at, preferred_end__gt=starts_at
-    )
-    if exclude_request is not None and exclude_request.pk:
-        requests = requests.exclude(pk=exclude_request.pk)
-        lectures = lectures.exclude(lecture__request=exclude_request)
-    if exclude_lecture is not None and exclude_lecture.pk:
-        lectures = lectures.exclude(lecture=exclude_lecture)
-        if exclude_lecture.request_id:
-            requests = requests.exclude(pk=exclude_lecture.request_id)
-    if lecturer_ids is not None:
-        sessions = sessions.filter(lecturer_id__in=lecturer_ids)
-        lectures = lectures.filter(lecturer_id__in=lecturer_ids)
-        requests = requests.filter(lecturer_id__in=lecturer_ids)
-    return (
-        set(sessions.values_list("lecturer_id", flat=True))
-        | set(lectures.values_list("lecturer_id", flat=True))
-        | set(requests.values_list("lecturer_id", flat=True))
-    )
+    exclude = [request_key(exclude_request.pk) if exclude_request is not None else None]
+    if exclude_lecture is not None:
+        exclude += [lecture_key(exclude_lecture.pk), request_key(exclude_lecture.request_id)]
+    return availability.busy_lecturer_ids(starts_at, ends_at, lecturer_ids=lecturer_ids, exclude=exclude)
 
 
 @dataclass(frozen=True)
@@ -247,6 +224,14 @@ def cancel_request(request: LectureRequest, by, reason: str = "") -> LectureRequ
 # --- Lectures ---------------------------------------------------------------------------------
 
 
+def check_lecture_due(starts_at: datetime) -> None:
+    """A lecture is recorded as given, with its listeners, only once its time has come."""
+    if starts_at > timezone.now():
+        raise ValidationError(
+            {"starts_at": _("This lecture has not started yet: record it once its time has come.")}
+        )
+
+
 def street_of(organisation: Organisation) -> Organisation:
     """The level-one organisation (street or park) above ``organisation``, or itself."""
     return organisation.street() or organisation
@@ -254,8 +239,9 @@ def street_of(organisation: Organisation) -> Organisation:
 
 @transaction.atomic
 def record_lecture(*, lecturers: list[Lecturer], by, request: LectureRequest | None = None, photos=(), **fields) -> Lecture:
-    """Record a lecture (from an accepted request, which becomes delivered, or on its own).
+    """Record a lecture given (from an accepted request, which becomes delivered, or on its own).
 
+    Only once its time has come: listeners and members are credited for what took place.
     Photos are validated by the form before this is called; everything here is one
     transaction, so a failure leaves nothing half-saved.
     """
@@ -267,6 +253,7 @@ def record_lecture(*, lecturers: list[Lecturer], by, request: LectureRequest | N
         if request.state != S.ACCEPTED:
             raise TransitionError(_("Only an accepted request can be recorded as delivered."))
         fields.setdefault("street", street_of(request.requester))
+    check_lecture_due(fields["starts_at"])
     lecture = Lecture(request=request, created_by=by, **fields)
     for lecturer in lecturers:
         check_lecturer_free(lecturer, lecture.starts_at, lecture.ends_at, request=request, lecture=lecture)
@@ -313,10 +300,15 @@ def record_lecture_members(lecture: Lecture, members: list[Member], by) -> int:
     """Members present at a lecture, written as training attendance of its session.
 
     Through the one attendance service, like the roster and the QR check-in. Idempotent:
-    members already recorded are left as they are. Returns the number of new rows.
+    members already recorded are left as they are. Returns the number of new rows. Nobody
+    is credited for a lecture that has not started: hours count once they are given.
     """
     from training.attendance.actions import Mark, record_attendance
 
+    if lecture.starts_at > timezone.now():
+        raise ValidationError(
+            _("The lecture has not started yet: members present can be recorded once its time has come.")
+        )
     with transaction.atomic():
         session = _lecture_session(lecture)
         already = set(Attendance.objects.filter(session=session).values_list("member_id", flat=True))
@@ -378,20 +370,17 @@ def lecturer_for_user(user) -> Lecturer | None:
     return Lecturer.objects.filter(user=user).first() if user.is_authenticated else None
 
 
-def requests_needing_reminder(now: datetime, hours: int = 24):
-    """Accepted requests starting within ``hours``: the lecturer and requester get a reminder."""
-    return LectureRequest.objects.filter(
-        Q(state=S.ACCEPTED), preferred_start__gt=now, preferred_start__lte=now + timedelta(hours=hours)
-    )
-
-
 @transaction.atomic
 def update_lecture(lecture: Lecture, *, lecturers: list[Lecturer], by, photos=(), **fields) -> Lecture:
-    """Change a lecture; its time is fixed once members present have been recorded against it."""
+    """Change a lecture; its time is fixed once members present have been recorded against it.
+
+    It stays a lecture given: it cannot be moved to a time still to come.
+    """
     if fields.get("audience_headcount") is not None and fields["audience_headcount"] < 0:
         raise ValidationError({"audience_headcount": _("The audience headcount cannot be negative.")})
     if fields["ends_at"] <= fields["starts_at"]:
         raise ValidationError({"ends_at": _("The end must be after the start.")})
+    check_lecture_due(fields["starts_at"])
     moved = fields["starts_at"] != lecture.starts_at or fields["ends_at"] != lecture.ends_at
     if moved and lecture.session_id and lecture.session.attendances.exists():
         raise ValidationError({"starts_at": _("Members present have been recorded: the time can no longer be changed.")})

@@ -3,7 +3,8 @@
 from celery import shared_task
 from django.utils import timezone
 
-from lectures import notifications, services
+from lectures import notifications
+from lectures.models import LectureRequest
 
 
 @shared_task(acks_late=True)
@@ -16,6 +17,6 @@ def notify_request_change(request_id: int, state: str) -> int:
 def remind_upcoming_lectures(hours: int = 24) -> int:
     """Remind lecturers and requesters of accepted lectures starting within ``hours``."""
     sent = 0
-    for request_id in services.requests_needing_reminder(timezone.now(), hours).values_list("pk", flat=True):
+    for request_id in LectureRequest.objects.needing_reminder(timezone.now(), hours).values_list("pk", flat=True):
         sent += notifications.notify_request_change(request_id, "reminder")
     return sent

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lectures import exports, reports, services
+from lectures.availability import HOLDING_STATES
 from lectures.forms import (
     DispatchForm,
     FeedbackForm,
@@ -96,7 +97,7 @@ def lecturer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         count=Count("pk"), audience=Sum("audience_headcount")
     )
     upcoming = LectureRequest.objects.visible_to(request.user).filter(
-        lecturer=lecturer, state__in=services.HOLDING_STATES, preferred_start__gte=now
+        lecturer=lecturer, state__in=HOLDING_STATES, preferred_start__gte=now
     ).select_related("requester").order_by("preferred_start")
     scope = access.scope_for(request.user)
     return render(request, "lectures/lecturer_detail.html", {
@@ -418,9 +419,13 @@ def lecture_members(request: HttpRequest, pk: int) -> HttpResponse:
     lecture = access.get_object_for_user(Lecture.objects.select_related("street", "session"), request.user, pk=pk)
     form = MembersPresentForm(request.POST, members=Member.objects.visible_to(request.user))
     if form.is_valid():
-        added = services.record_lecture_members(lecture, form.cleaned_data["member_numbers"], request.user)
-        messages.success(request, _("%(count)d members recorded as present.") % {"count": added})
-        return redirect("lecture_detail", pk)
+        try:
+            added = services.record_lecture_members(lecture, form.cleaned_data["member_numbers"], request.user)
+        except ValidationError as exc:
+            form.add_error("member_numbers", _errors(exc))
+        else:
+            messages.success(request, _("%(count)d members recorded as present.") % {"count": added})
+            return redirect("lecture_detail", pk)
     return render(request, "lectures/lecture_detail.html", _lecture_context(request, scope, lecture, members_form=form), status=400)
 
 

@@ -7,8 +7,10 @@ a superuser, and a user with no role.
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from training.organisation.models import Member, Organisation, StaffRole
 from training.programmes.models import Session
@@ -48,14 +50,16 @@ def district(db) -> District:
     member_a1 = factories.member(branch_a1, name="张甲一", phone="13812345678")
     member_a2 = factories.member(branch_a2, name="李甲二")
     member_b1 = factories.member(branch_b1, name="王乙一")
-    district_session = factories.session(root, title="全区直播课")
+    # Held yesterday: attendance is recorded at or after a session, never before.
+    held = timezone.now() - timedelta(days=1)
+    district_session = factories.session(root, title="全区直播课", starts_at=held)
     factories.attendance(district_session, member_a1)
     factories.attendance(district_session, member_b1)
     return District(
         root=root, street_a=street_a, community_a=community_a, branch_a1=branch_a1, branch_a2=branch_a2,
         street_b=street_b, branch_b1=branch_b1, member_a1=member_a1, member_a2=member_a2, member_b1=member_b1,
-        session_a1=factories.session(branch_a1, title="甲一支部主题党日"),
-        session_b1=factories.session(branch_b1, title="乙一支部主题党日"),
+        session_a1=factories.session(branch_a1, title="甲一支部主题党日", starts_at=held),
+        session_b1=factories.session(branch_b1, title="乙一支部主题党日", starts_at=held),
         district_session=district_session,
     )
 

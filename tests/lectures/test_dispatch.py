@@ -91,6 +91,10 @@ def test_the_full_path_stamps_every_state_and_keeps_history(
         ("", S.ORDERED), (S.ORDERED, S.DISPATCHED), (S.DISPATCHED, S.DECLINED),
         (S.DECLINED, S.DISPATCHED), (S.DISPATCHED, S.ACCEPTED),
     ]
+    # The day comes (the request's period is moved into the past) and the lecture is recorded.
+    given = timezone.now() - timedelta(hours=3)
+    LectureRequest.objects.filter(pk=request.pk).update(preferred_start=given, preferred_end=given + timedelta(hours=2))
+    request.refresh_from_db()
     lecture = services.record_lecture(
         lecturers=[outreach.wang], by=organiser, request=request, topic=request.topic, scene=request.scene,
         location="广场", starts_at=request.preferred_start, ends_at=request.preferred_end, audience_headcount=80,

@@ -79,7 +79,7 @@ def test_dispatch_to_a_busy_lecturer_is_refused_and_nothing_changes(client_as, d
 
 
 def test_lecturer_accepts_then_records_the_lecture_with_headcount_and_photo(client_as, district, outreach, settings):
-    request = make_request(district.community_a, state=S.DISPATCHED, lecturer=outreach.wang)
+    request = make_request(district.community_a, state=S.DISPATCHED, lecturer=outreach.wang, start=future(days=-1))
     client = client_as("lecturer")
     assert "您是否接受这场宣讲" in client.get(f"/lectures/requests/{request.pk}/").content.decode()
     assert client.post(f"/lectures/requests/{request.pk}/accept/").status_code == 302
@@ -130,7 +130,7 @@ def test_bad_lecture_input_is_refused_and_nothing_is_half_saved(client_as, distr
 
 
 def test_a_lecturer_who_is_busy_cannot_be_put_on_a_lecture(client_as, district, outreach):
-    start = future(days=5)
+    start = future(days=-5)
     factories.session(district.root, starts_at=start, lecturer=outreach.li)
     response = client_as("organiser").post("/lectures/new/", {
         "topic": "科技自立自强", "lecturers": [outreach.li.pk], "scene": Scene.WORKSHOP, "street": district.street_a.pk,

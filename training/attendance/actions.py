@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.core.cache import cache
@@ -25,12 +26,11 @@ from django.utils.translation import gettext_lazy as _
 
 from jiangbei.db import prepared_cursor
 from training.attendance.models import Attendance, MakeupAssignment
-from training.coverage import rollup as coverage
+from training.attendance.rules import AttendanceError, check_marks, refused_by_audience
+from training.attendance.signals import attendance_changed
 from training.organisation.access import scope_for
 from training.organisation.models import Member, Organisation, PolicyRule
-from training.programmes.models import (
-    Session,
-)
+from training.programmes.models import Enrolment, Session
 
 WRITE_BATCH = 2000
 
@@ -45,10 +45,6 @@ UPSERT_FIELDS = [
 
 
 VIEWING_CHANNELS = (Attendance.Channel.LIVE, Attendance.Channel.REPLAY, Attendance.Channel.IMPORT)
-
-
-class AttendanceError(Exception):
-    """A write that must not happen; the message is shown to the user."""
 
 
 @dataclass(frozen=True)
@@ -130,52 +126,106 @@ def record_attendance(
     channel: str = Attendance.Channel.ROSTER,
     rules: CreditRules | None = None,
     known_changed: bool = False,
+    admission_checked: bool = False,
+    now: datetime | None = None,
 ) -> int:
     """Write ``marks`` for ``session`` in one transaction; returns the number of rows changed.
 
+    Every invariant of ``rules`` holds or nothing is written: the session is not cancelled and
+    the channel's window is open, minutes are bounded, the session admits each member, and
+    with ``by`` set every member is inside that user's scope. Hours come from the policy rules.
+
     Idempotent: a mark equal to the stored row is skipped, so repeating a save (or a scan,
     or an import) changes nothing (``known_changed`` skips that check when the caller has just
-    read the rows). With ``by`` set, every member must be inside that user's
-    scope, or nothing is written.
+    read the rows). ``admission_checked`` is for the QR scan only, whose single lookup applies
+    the same admission rule in SQL and Python (a test holds the two paths equal).
     """
     if not marks:
         return 0
-    statuses = set(Attendance.Status.values)
-    channels = set(Attendance.Channel.values)
-    seen: set[int] = set()
-    for mark in marks:
-        if mark.status not in statuses or (mark.channel or channel) not in channels:
-            raise AttendanceError(_("Unknown attendance status."))
-        if mark.minutes < 0:
-            raise AttendanceError(_("Minutes cannot be negative."))
-        if mark.member.pk in seen:
-            raise AttendanceError(_("A member appears twice."))
-        seen.add(mark.member.pk)
+    check_marks(session, marks, channel, now or timezone.now())
     rules = rules or CreditRules.for_year(session_year(session))
     _widen_sqlite_batches()
     written = 0
     # A lone scan is one INSERT … ON CONFLICT, atomic by itself: no BEGIN/COMMIT round trips.
     lone_write = by is None and known_changed and len(marks) == 1 and connection.get_autocommit()
     with nullcontext() if lone_write else transaction.atomic():
-        if by is not None:
-            _check_scope(by, {mark.member.branch_id for mark in marks})
+        if not admission_checked or by is not None:
+            paths = _branch_paths(session, marks, by)
+            if by is not None:
+                _check_scope(by, paths)
+            if not admission_checked:
+                _check_admission(session, marks, paths)
         for start in range(0, len(marks), WRITE_BATCH):
             written += _upsert(session, marks[start:start + WRITE_BATCH], by, channel, rules, known_changed,
                                lone_write)
         if written:
-            coverage.schedule_refresh({mark.member.branch_id for mark in marks}, [session_year(session)])
+            attendance_changed.send(
+                sender=Attendance, branch_ids={mark.member.branch_id for mark in marks}, years=[session_year(session)]
+            )
     return written
 
 
-def _check_scope(user, branch_ids: set[int]) -> None:
+def _branch_paths(session: Session, marks: Sequence[Mark], by) -> dict[int, str]:
+    """Tree paths of the organiser's and the members' branches: usually known, else one query."""
+    paths: dict[int, str] = {}
+    scope = scope_for(by) if by is not None else None
+    if scope is not None and scope.organisation_id:
+        paths[scope.organisation_id] = scope.path
+    if Session.organiser.is_cached(session):
+        paths[session.organiser_id] = session.organiser.path
+    wanted = {mark.member.branch_id for mark in marks} | {session.organiser_id}
+    missing = wanted - set(paths)
+    if missing:
+        paths.update(Organisation.objects.filter(pk__in=missing).values_list("pk", "path"))
+    return paths
+
+
+def _check_scope(user, paths: dict[int, str]) -> None:
     scope = scope_for(user)
     if scope is None or not scope.can_write:
         raise AttendanceError(_("You may not record attendance."))
-    if scope.everything or branch_ids == {scope.organisation_id}:
-        return
-    inside = Organisation.objects.visible_to(user).filter(pk__in=branch_ids).count()
-    if inside != len(branch_ids):
+    if not all(scope.covers(path) for path in paths.values() if path is not None):
         raise AttendanceError(_("Some of these members belong to a branch outside your responsibility."))
+
+
+def _check_admission(session: Session, marks: Sequence[Mark], paths: dict[int, str]) -> None:
+    """Each member is enrolled, in the session's audience, or making up an absence from it."""
+    makeups = [mark for mark in marks if mark.makeup_for_id]
+    if makeups:
+        _check_makeups(makeups)
+    members = [mark.member for mark in marks if not mark.makeup_for_id]
+    refused = refused_by_audience(session, members, paths, enrolled=set())
+    if refused:
+        enrolled = set(
+            Enrolment.objects.filter(session=session, member__in=refused).values_list("member_id", flat=True)
+        )
+        refused = [member for member in refused if member.pk not in enrolled]
+    if refused:
+        names = "、".join(member.name for member in refused[:5])
+        raise AttendanceError(
+            _("Not on this session's roster (not enrolled and not in its audience): %(names)s.") % {"names": names}
+        )
+
+
+def _check_makeups(makeups: Sequence[Mark]) -> None:
+    """A make-up credits a recorded absence from the session it makes up for."""
+    wanted = {(mark.makeup_for_id, mark.member.pk) for mark in makeups}
+    absences = set(
+        Attendance.objects.filter(
+            session_id__in={session_id for session_id, _member in wanted},
+            member_id__in={member_id for _session, member_id in wanted},
+            attended=False,
+        ).values_list("session_id", "member_id")
+    )
+    assigned = set(
+        MakeupAssignment.objects.filter(
+            missed_session_id__in={session_id for session_id, _member in wanted},
+            member_id__in={member_id for _session, member_id in wanted},
+        ).values_list("missed_session_id", "member_id")
+    )
+    missing = wanted - absences - assigned
+    if missing:
+        raise AttendanceError(_("A make-up can only be recorded for a recorded absence."))
 
 
 def _upsert(
@@ -270,8 +320,6 @@ def complete_makeup(missed: Session, member: Member, by, minutes: int = 0) -> At
     """Write the ``makeup`` attendance: on the make-up session, or on the missed one for its replay."""
     assignment = MakeupAssignment.objects.filter(missed_session=missed, member=member).first()
     target = assignment.makeup_session if assignment and assignment.makeup_session_id else missed
-    if target.starts_at > timezone.now():
-        raise AttendanceError(_("The make-up session has not taken place yet: record the make-up after it."))
     record_attendance(
         target,
         [Mark(member, Attendance.Status.PRESENT, minutes=minutes, makeup_for_id=missed.pk)],

@@ -112,10 +112,6 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
 ROSTER_STATUSES = Attendance.Status.choices
 
 
-# A roster is marked at or after the meeting; a little early is fine for sign-in at the door.
-ROSTER_OPENS_BEFORE = timedelta(minutes=30)
-
-
 def _writer_scope(request: HttpRequest) -> access.Scope:
     return access.require_scope(request, access.SECRETARY, access.ORGANISER)
 
@@ -139,15 +135,21 @@ def _branch_for(request: HttpRequest, scope: access.Scope, value: str | None = N
     return branch
 
 
-def _roster_rows(session: Session, branch: Organisation) -> list[dict]:
-    """The branch's active members, enrolled first, with their current mark (two queries)."""
+def _roster_members(session: Session, branch: Organisation) -> list[Member]:
+    """The branch's members this session admits, enrolled first (``record_attendance`` checks the same)."""
     enrolled = Enrolment.objects.filter(session=session, member=OuterRef("pk"))
-    members = list(
-        Member.objects.filter(branch=branch)
-        .active()
-        .annotate(is_enrolled=Exists(enrolled))
-        .order_by("-is_enrolled", "member_number")
-    )
+    in_audience_tree = branch.path.startswith(session.organiser.path)
+    return [
+        member
+        for member in Member.objects.filter(branch=branch).active()
+        .annotate(is_enrolled=Exists(enrolled)).order_by("-is_enrolled", "member_number")
+        if member.is_enrolled or (in_audience_tree and session.admits_audience(member))
+    ]
+
+
+def _roster_rows(session: Session, branch: Organisation) -> list[dict]:
+    """The roster with each member's current mark (two queries)."""
+    members = _roster_members(session, branch)
     marks = dict(
         Attendance.objects.filter(session=session, member__branch=branch).values_list("member_id", "status")
     )
@@ -174,7 +176,7 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "training/roster_pick_branch.html",
                       {"session": session, "branches": _candidate_branches(session, request)[:300]})
     if request.method == "POST":
-        members = {m.pk: m for m in Member.objects.filter(branch=branch).active()}
+        members = {m.pk: m for m in _roster_members(session, branch)}
         marks = []
         statuses = set(Attendance.Status.values)
         everyone_present = request.POST.get("action") == "all_present"
@@ -189,10 +191,6 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
             if status in statuses:
                 marks.append(Mark(member, status))
         try:
-            if session.status == Session.Status.CANCELLED:
-                raise AttendanceError(_("This session was cancelled: there is no roster to mark."))
-            if session.starts_at - ROSTER_OPENS_BEFORE > timezone.now():
-                raise AttendanceError(_("This session has not started yet: the roster opens 30 minutes before it begins."))
             written = attendance_actions.record_attendance(session, marks, by=request.user, channel=Attendance.Channel.ROSTER)
         except AttendanceError as exc:
             messages.error(request, str(exc))

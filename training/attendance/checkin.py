@@ -34,12 +34,13 @@ def _fields(model, names: set[str]) -> list:
 
 # What the check-in page and the attendance write use of each row.
 SESSION_FIELDS = _fields(Session, {"id", "title", "kind", "starts_at", "ends_at", "status", "credited_hours",
-                                   "course", "programme", "organiser", "venue", "checkin_token"})
+                                   "course", "programme", "organiser", "venue", "checkin_token", "audience"})
 COURSE_FIELDS = _fields(Course, {"id", "title", "credited_hours"})
 # The venue model through the session's relation: venues sit above training, never below it.
 Venue = Session._meta.get_field("venue").related_model
 VENUE_FIELDS = _fields(Venue, {"id", "name"})
-MEMBER_FIELDS = _fields(Member, {"id", "name", "branch", "category"})
+# Position, flags, status and date joined: what ``Session.admits_audience`` reads.
+MEMBER_FIELDS = _fields(Member, {"id", "name", "branch", "category", "position", "is_backbone", "status", "joined_on"})
 STATUS_FIELD = Attendance._meta.get_field("status")
 HOURS_FIELD = Attendance._meta.get_field("credited_hours")
 
@@ -49,12 +50,14 @@ def _columns(alias: str, fields: list) -> str:
 
 
 # A member is found by member number or phone plus name, among the active members of the
-# organiser's subtree or those enrolled. Every value from the request is a parameter.
+# organiser's subtree or those enrolled; the audience is then checked in Python with the same
+# ``Session.admits_audience`` that ``record_attendance`` uses. Every value from the request is a parameter.
 SCAN_SQL = f"""
 SELECT {_columns("s", SESSION_FIELDS)}, {_columns("c", COURSE_FIELDS)}, {_columns("v", VENUE_FIELDS)},
        {_columns("m", MEMBER_FIELDS)},
        (SELECT a.status FROM training_attendance a WHERE a.session_id = s.id AND a.member_id = m.id),
-       (SELECT SUM(a.credited_hours) FROM training_attendance a WHERE a.member_id = m.id AND a.year = %s)
+       (SELECT SUM(a.credited_hours) FROM training_attendance a WHERE a.member_id = m.id AND a.year = %s),
+       EXISTS (SELECT 1 FROM training_enrolment e WHERE e.session_id = s.id AND e.member_id = m.id)
 FROM training_session s
 JOIN training_course c ON c.id = s.course_id
 JOIN training_organisation o ON o.id = s.organiser_id
@@ -113,7 +116,8 @@ def scan(token: str, identifier: str = "", name: str = "") -> Scan | None:
     session.venue = venue if session.venue_id else None
     member = _load(Member, MEMBER_FIELDS, values)
     current, hours = _convert(STATUS_FIELD, next(values)), _convert(HOURS_FIELD, next(values))
-    if len(rows) != 1 or member.pk is None:
+    enrolled = bool(next(values))
+    if len(rows) != 1 or member.pk is None or not (enrolled or session.admits_audience(member)):
         return Scan(session)
     if session_year(session) != year:
         hours = attendance_actions.member_hours(member, session_year(session))
@@ -136,7 +140,7 @@ def _convert(field, value):
 
 def window(session: Session) -> tuple[datetime, datetime]:
     """When members may check in: ``CHECKIN_OPENS_MINUTES_BEFORE`` before the start, until the end."""
-    opens_before = getattr(settings, "CHECKIN_OPENS_MINUTES_BEFORE", 30)
+    opens_before = settings.CHECKIN_OPENS_MINUTES_BEFORE
     return session.starts_at - timedelta(minutes=opens_before), session.ends_at
 
 
@@ -150,12 +154,14 @@ def check_in(found: Scan, now: datetime | None = None) -> CheckinResult:
         raise AttendanceError(refused)
     if found.current_status in Attendance.ATTENDED_STATUSES:
         return CheckinResult(member, found.current_status, already=True, year_hours=found.year_hours)
-    late_after = getattr(settings, "CHECKIN_LATE_AFTER_MINUTES", 10)
+    late_after = settings.CHECKIN_LATE_AFTER_MINUTES
     status = Attendance.Status.LATE if now > session.starts_at + timedelta(minutes=late_after) else Attendance.Status.PRESENT
     rules = CreditRules.for_year(session_year(session))
     # The row, if any, is excused or absent (no hours): this scan changes it.
-    attendance_actions.record_attendance(session, [Mark(member, status)], channel=Attendance.Channel.QR, rules=rules,
-                               known_changed=True)
+    attendance_actions.record_attendance(
+        session, [Mark(member, status)], channel=Attendance.Channel.QR, rules=rules, known_changed=True,
+        admission_checked=True, now=now,
+    )
     credited = rules.hours(session, status, Attendance.Channel.QR, 0)
     return CheckinResult(member, status, already=False, year_hours=found.year_hours + credited)
 

@@ -31,7 +31,7 @@ RED = (179, 25, 30)
 @lru_cache(maxsize=1)
 def cjk_font_path() -> str:
     """A font that has Chinese glyphs: POSTER_FONT, a known path, or fontconfig's choice."""
-    configured = getattr(settings, "POSTER_FONT", "")
+    configured = settings.POSTER_FONT
     candidates = [configured] if configured else []
     candidates += list(FONT_CANDIDATES)
     for candidate in candidates:

@@ -1,18 +1,26 @@
+"""Coverage figures and runs in the admin: read-only, only the roll-up writes them."""
+
 from django.contrib import admin
 
+from jiangbei.admin_mixins import ReadOnlyAdmin
 from training.coverage.models import CoverageCell, CoverageRun
 
 
 @admin.register(CoverageCell)
-class CoverageCellAdmin(admin.ModelAdmin):
+class CoverageCellAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """A hand-edited figure would be overwritten by the next roll-up and wrong until then."""
+
     list_display = ["year", "organisation", "category", "programme_key", "channel", "month", "members_reached", "person_times"]
     list_filter = ["year", "category", "channel"]
-    raw_id_fields = ["organisation"]
+    search_fields = ["organisation__name"]
+    list_select_related = ["organisation"]
 
 
 @admin.register(CoverageRun)
-class CoverageRunAdmin(admin.ModelAdmin):
+class CoverageRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Runs are requested from the dashboard, which queues the roll-up task; here they are history."""
+
     list_display = ["year", "status", "requested_by", "created_at", "started_at", "finished_at", "cells"]
     list_filter = ["status", "year"]
     search_fields = ["requested_by__username"]
-    readonly_fields = ["started_at", "finished_at", "cells"]
+    list_select_related = ["requested_by"]

@@ -5,7 +5,6 @@ xlsx export and the annual summary.
 """
 
 import io
-import uuid
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,8 +15,15 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from training.attendance.models import Attendance
-from training.coverage.models import CoverageCell, CoverageRun
+from training.coverage.models import CoverageCell
 from training.coverage.rollup import METRICS
+from training.coverage.runs import (  # noqa: F401
+    active_run,
+    bump_coverage_version,
+    coverage_version,
+    end_run,
+    start_run,
+)
 from training.organisation.models import Category, Organisation
 from training.programmes.models import Programme
 
@@ -108,14 +114,6 @@ class CoverageReport:
         }
 
 
-def coverage_version(year: int) -> str:
-    """Changes whenever the year's roll-up is written: cached renderings key on it."""
-    key = f"coverage-version:{year}"
-    version = cache.get(key)
-    if version is None:
-        cache.add(key, uuid.uuid4().hex, None)
-        version = cache.get(key)
-    return version
 
 
 def default_year() -> int:
@@ -123,25 +121,12 @@ def default_year() -> int:
     return cache.get_or_set("coverage-default-year", Attendance.objects.report_year, 300)
 
 
-def start_run(year: int, user=None) -> CoverageRun:
-    """Record a full recomputation; dashboards show its progress until it ends."""
-    run = CoverageRun.objects.create(year=year, requested_by=user)
-    cache.set(f"coverage-run:{year}", run.pk, 3600)
-    return run
 
 
-def end_run(run: CoverageRun) -> None:
-    cache.delete(f"coverage-run:{run.year}")
 
 
-def active_run(year: int) -> CoverageRun | None:
-    """The recomputation in progress, if any: a cache look-up, a query only while one runs."""
-    run_id = cache.get(f"coverage-run:{year}")
-    return CoverageRun.objects.filter(pk=run_id).first() if run_id else None
 
 
-def bump_coverage_version(year: int) -> None:
-    cache.set(f"coverage-version:{year}", uuid.uuid4().hex, None)
 
 
 def available_years(current: int) -> list[int]:

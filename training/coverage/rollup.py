@@ -26,6 +26,7 @@ from django.utils import timezone
 from jiangbei.bulk import BulkWriter
 from training.attendance.models import Attendance
 from training.coverage.models import CoverageCell, CoverageRun
+from training.coverage.runs import bump_coverage_version, end_run
 from training.organisation.models import Member, Organisation, PolicyRule
 from training.programmes.models import Programme
 
@@ -46,27 +47,6 @@ DEBOUNCE_SECONDS = 10
 SETTLE_SECONDS = 10
 
 
-def schedule_refresh(branch_ids: Iterable[int], years: Iterable[int]) -> None:
-    """Queue the roll-up of these branches for after the current transaction commits.
-
-    Call it from every attendance write path, inside the write's transaction. Debounced by a
-    cache key per (year, branch) (Redis in the services tier, so it costs no query): the
-    first write queues a refresh to run ``DEBOUNCE_SECONDS + SETTLE_SECONDS`` after commit,
-    and later writes rely on it until the refresh starts and clears the key. A burst of
-    writes, or an import written in many batches, leads to one refresh.
-    """
-    from training.coverage.tasks import refresh_coverage_task
-
-    for year in sorted(set(years)):
-        due = sorted(
-            branch_id for branch_id in set(branch_ids) if cache.add(_refresh_key(year, branch_id), 1, DEBOUNCE_SECONDS)
-        )
-        if due:
-            transaction.on_commit(
-                lambda year=year, due=due: refresh_coverage_task.apply_async(
-                    (year, due), countdown=DEBOUNCE_SECONDS + SETTLE_SECONDS
-                )
-            )
 
 
 def refresh_queued(year: int, branch_ids: list[int]) -> int:
@@ -81,8 +61,6 @@ def _refresh_key(year: int, branch_id: int) -> str:
 
 def run_full_refresh(run: CoverageRun) -> CoverageRun:
     """A recorded full recomputation (nightly, or asked for on the dashboard)."""
-    from training.coverage.reports import end_run
-
     CoverageRun.objects.filter(pk=run.pk).update(status=CoverageRun.Status.RUNNING, started_at=timezone.now())
     try:
         cells = refresh_coverage(run.year)
@@ -126,8 +104,6 @@ def refresh_coverage(year: int, branch_ids: Iterable[int] | None = None) -> int:
 def _invalidate_renderings(year: int) -> None:
     """Cached dashboards show the old figures no longer: now, and again once committed (a
     reader between the two may have cached the old ones under the intermediate version)."""
-    from training.coverage.reports import bump_coverage_version
-
     bump_coverage_version(year)
     transaction.on_commit(lambda: bump_coverage_version(year))
 

@@ -30,7 +30,7 @@ class ImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        limit = getattr(settings, "IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+        limit = settings.IMPORT_MAX_BYTES
         if upload.size == 0:
             raise forms.ValidationError(_("The file is empty."))
         if upload.size > limit:

@@ -29,10 +29,12 @@ from training.attendance.actions import (
     session_year,
 )
 from training.attendance.models import Attendance
+from training.attendance.rules import max_minutes, refused_by_audience, window_refusal
 from training.imports.models import ImportJob
 from training.organisation.access import scope_for
 from training.organisation.audit import audit
 from training.organisation.models import AuditEntry, Member
+from training.programmes.models import Enrolment
 
 MAX_ERRORS_KEPT = 200
 CHUNK = 2000
@@ -233,6 +235,8 @@ class Checker:
         self.scope = scope_for(job.user)
         self.rules = CreditRules.for_year(session_year(job.session))
         self.seen: dict[int, int] = {}  # member id → first row number
+        self.longest = max_minutes(job.session)
+        self.enrolled = set(Enrolment.objects.filter(session=job.session).values_list("member_id", flat=True))
 
     def check(self, chunk: list[tuple[int, dict]]) -> tuple[list[tuple[int, int, str, int]], list[dict]]:
         numbers = {_text(fields.get("member_number")).upper() for _n, fields in chunk} - {""}
@@ -284,6 +288,14 @@ class Checker:
             return _("The time watched is missing or unreadable.")
         if minutes < 0:
             return _("Minutes cannot be negative.")
+        if minutes > self.longest:
+            return _("%(minutes)d minutes is longer than the session allows (%(length)d minutes at most).") % {
+                "minutes": minutes, "length": self.longest}
+        session = self.job.session
+        paths = {member.branch_id: member.branch.path, session.organiser_id: session.organiser.path}
+        if refused_by_audience(session, [member], paths, self.enrolled):
+            return _("%(name)s is not on this session's roster (not enrolled and not in its audience).") % {
+                "name": member.name}
         channel = parse_channel(fields.get("kind"), self.job.default_channel)
         if channel is None:
             return _("Say live or replay (直播 or 回放).")
@@ -313,6 +325,9 @@ def validate_job(job_id: int) -> None:
     job.state = ImportJob.State.VALIDATING
     job.save(update_fields=["state"])
     try:
+        refused = window_refusal(job.session, job.default_channel, timezone.now())
+        if refused:
+            raise ImportFileError(refused)
         kind = check_file(path, job.original_name)
         checker = Checker(job)
         counts = {"total": 0, "valid": 0, "errors": 0}

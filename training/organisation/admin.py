@@ -1,5 +1,9 @@
-from django.contrib import admin
+"""Admin for the organisation tree, members, policy rules, staff roles and the audit trail."""
 
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from jiangbei.admin_mixins import LockedOnChangeAdmin, ReadOnlyAdmin
 from training.organisation.models import (
     AuditEntry,
     Member,
@@ -20,12 +24,24 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Member)
-class MemberAdmin(admin.ModelAdmin):
+class MemberAdmin(LockedOnChangeAdmin, admin.ModelAdmin):
+    """Members may be added by hand; their report columns come only from the register import.
+
+    Attendance rows copy branch and category when written, and transfers are recorded by the
+    import, so a change here would split a member's history between two branches unseen.
+    The subtype goes with the category (a check constraint ties them together).
+    """
+
     list_display = ["member_number", "name", "branch", "category", "position", "status", "masked_phone"]
     list_filter = ["category", "new_sector_subtype", "position", "status", "is_mobile", "is_elderly", "is_backbone"]
     search_fields = ["member_number", "name"]
     raw_id_fields = ["branch"]
     list_select_related = ["branch"]
+    locked_fields = ["branch", "category", "new_sector_subtype", "position", "status"]
+    locked_title = _("Register data")
+    locked_description = _(
+        "Change these through the member register import: attendance and coverage figures copy them."
+    )
 
 
 @admin.register(PolicyRule)
@@ -44,15 +60,19 @@ class StaffRoleAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """The audit trail is evidence (PIPL): nobody edits or deletes it, superusers included."""
+
     list_display = ["at", "user", "action", "target"]
     list_filter = ["action"]
     search_fields = ["target", "detail", "user__username"]
-    readonly_fields = ["user", "action", "target", "detail", "at"]
+    list_select_related = ["user"]
 
 
 @admin.register(MemberTransfer)
-class MemberTransferAdmin(admin.ModelAdmin):
+class MemberTransferAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Transfers are written by the register import along with the member's new branch."""
+
     list_display = ["member", "from_branch", "to_branch", "at", "source"]
     search_fields = ["member__name", "member__member_number"]
-    raw_id_fields = ["member", "from_branch", "to_branch"]
+    list_select_related = ["member", "from_branch", "to_branch"]

@@ -1,5 +1,10 @@
-from django.contrib import admin
+"""Admin for programmes, courses, sessions and what hangs off them."""
 
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from jiangbei.admin_mixins import LockedOnChangeAdmin, ReadOnlyAdmin
 from training.programmes.models import (
     CalendarFeed,
     Course,
@@ -28,21 +33,42 @@ class CourseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(LockedOnChangeAdmin, admin.ModelAdmin):
+    """Sessions are created and rescheduled on the scheduling page, never here.
+
+    ``save_session``/``reschedule_session``/``cancel_session`` check venue and lecturer clashes,
+    opening hours and capacity, and tell enrolled members; attendance copies the programme
+    and month from the session. The admin would skip all of it, so adding is off and those
+    fields are read-only; titles, summaries and the like stay editable.
+    """
+
     list_display = ["__str__", "kind", "starts_at", "mode", "venue", "organiser", "status"]
     list_filter = ["kind", "mode", "status", "programme"]
     search_fields = ["title", "course__title"]
     raw_id_fields = ["course", "venue", "organiser", "lecturer"]
     date_hierarchy = "starts_at"
     list_select_related = ["course", "venue", "organiser"]
+    locked_fields = [
+        "course", "starts_at", "ends_at", "venue", "lecturer", "capacity", "mode", "stream_url", "status",
+        "cancellation_reason",
+    ]
+    locked_title = _("Scheduling")
+    locked_description = _(
+        "Change these on the scheduling page: it checks clashes and opening hours and tells enrolled members."
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(admin.ModelAdmin):
+class EnrolmentAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Enrolment goes through ``enrol``/``withdraw``, which keep capacity, quotas and the waitlist."""
+
     list_display = ["session", "member", "source", "waitlist_position", "created_at"]
     list_filter = ["source"]
     search_fields = ["member__name", "member__member_number"]
-    raw_id_fields = ["session", "member"]
+    list_select_related = ["session__course", "member"]
 
 
 @admin.register(SessionSeries)

@@ -13,9 +13,11 @@ from django.db import transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from training.attendance.models import Attendance
 from training.organisation.models import Member, Organisation
 from training.programmes.models import Enrolment, Session, SessionQuota
+
+# Attendance sits above this package: reach it through the relation, not an import.
+Attendance = Session._meta.get_field("attendances").related_model
 
 FLAGS = {"backbone": "is_backbone", "mobile": "is_mobile", "elderly": "is_elderly"}
 

@@ -13,7 +13,9 @@ from training.organisation import access
 from training.organisation.models import Organisation
 from training.programmes import ics
 from training.programmes.models import CalendarFeed
-from venues.models import Venue
+
+# The venue model through the feed's relation: venues sit above training, never below it.
+Venue = CalendarFeed._meta.get_field("venue").related_model
 
 
 @require_GET

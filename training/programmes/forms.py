@@ -9,12 +9,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jiangbei.forms import DATETIME_FORMAT, DateTimeLocalInput
-from lectures.models import Lecturer
 from training.organisation.access import scope_for
 from training.organisation.models import Category, Member, NewSectorSubtype, Organisation
 from training.programmes import scheduling
 from training.programmes.models import Course, DeliveryMode, Programme, Session
-from venues.models import Venue
 
 
 def _formfield(field, **kwargs):
@@ -53,8 +51,9 @@ class SessionForm(forms.ModelForm):
         self.fields["course"].queryset = Course.objects.select_related("programme").order_by(
             "-programme__year", "programme__name", "title"
         )
-        self.fields["venue"].queryset = Venue.objects.active().order_by("name")
-        self.fields["lecturer"].queryset = Lecturer.objects.filter(is_active=True).order_by("name")
+        # The fields' own querysets: venues and lecturers sit above training, which never names their models.
+        self.fields["venue"].queryset = self.fields["venue"].queryset.active().order_by("name")
+        self.fields["lecturer"].queryset = self.fields["lecturer"].queryset.filter(is_active=True).order_by("name")
         for name in ("starts_at", "ends_at"):
             self.fields[name].input_formats = [DATETIME_FORMAT, "%Y-%m-%d %H:%M"]
         self.helper = FormHelper()
@@ -209,7 +208,8 @@ class CourseForm(forms.ModelForm):
         if scope and not scope.everything:
             programmes = programmes.filter(organiser__path__startswith=scope.path)
         self.fields["programme"].queryset = programmes
-        self.fields["lecturer"].queryset = Lecturer.objects.filter(is_active=True).order_by("name")
+        # The field's own queryset: lecturers sit above training, which never names their model.
+        self.fields["lecturer"].queryset = self.fields["lecturer"].queryset.filter(is_active=True).order_by("name")
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -277,6 +277,22 @@ class Session(models.Model):
         if self.course_id and not self.programme_id:
             self.programme_id = self.course.programme_id
         super().save(*args, **kwargs)
+
+    def admits_audience(self, member: Member) -> bool:
+        """Whether ``member`` belongs to this session's audience (enrolment admits anyone)."""
+        A = Session.Audience
+        if self.audience == A.SECRETARIES:
+            return member.position == Member.Position.SECRETARY
+        if self.audience == A.LEADING:
+            return member.is_leading
+        if self.audience == A.BACKBONE:
+            return member.is_backbone
+        if self.audience == A.NEW_MEMBERS:
+            a_year_before = timezone.localdate(self.starts_at).replace(day=1) - timedelta(days=365)
+            return member.status == Member.Status.PROBATIONARY or bool(
+                member.joined_on and member.joined_on >= a_year_before
+            )
+        return True
 
     @property
     def display_title(self) -> str:

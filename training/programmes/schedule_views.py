@@ -15,13 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lectures.models import Lecturer
 from training.organisation import access
 from training.organisation.models import Organisation
 from training.programmes import actions as scheduling_actions
 from training.programmes.forms import CancelForm, RescheduleForm, SeriesForm, SessionForm
 from training.programmes.models import Programme, Session
-from venues.models import Venue
+
+# Venues and lecturers through the session's relations: both apps sit above training, never below it.
+Venue = Session._meta.get_field("venue").related_model
+Lecturer = Session._meta.get_field("lecturer").related_model
 
 # Sessions listed per day cell; the rest are counted and linked.
 PER_DAY = {"month": 4, "week": 25}

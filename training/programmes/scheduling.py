@@ -4,27 +4,32 @@ Used by the session form, the series creator and the tests. The hard rules:
 
 * a venue holds one session at a time (touching intervals such as 10:00–11:00 and
   11:00–12:00 are fine; cancelled sessions free the slot);
-* a lecturer gives one session or outreach lecture at a time;
+* a lecturer gives one session or outreach lecture at a time, and is not free while a
+  lecture request holds them;
 * capacity may not fall below the members already enrolled;
 * a session at a venue lies within the venue's opening hours.
 
 Each broken rule becomes a Chinese message at the form field concerned, naming the
-conflicting session and suggesting the next free slot.
+conflicting session and suggesting the next free slot. Whether a venue or a lecturer is
+free is not decided here but in ``availability``, the one rule lecture dispatch uses too.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from lectures.models import Lecture, Lecturer
-from training.programmes.models import Enrolment, Session
-from venues.models import Venue
+from training.programmes import availability
+from training.programmes.models import Enrolment
+
+if TYPE_CHECKING:  # venues and lectures sit above training: names for type hints only
+    from lectures.models import Lecturer
+    from venues.models import Venue
 
 # How far ahead to look for a free slot, and the step between candidate slots.
 SEARCH_DAYS = 28
@@ -73,32 +78,32 @@ def _period(starts_at: datetime, ends_at: datetime) -> str:
     return f"{_local(starts_at)}–{timezone.localtime(ends_at):%H:%M}"
 
 
-def _overlapping(starts_at: datetime, ends_at: datetime) -> Q:
-    # Half-open intervals: [a, b) and [b, c) do not overlap.
-    return Q(starts_at__lt=ends_at, ends_at__gt=starts_at)
-
-
-def _live_sessions(exclude_pk: int | None):
-    sessions = Session.objects.exclude(status=Session.Status.CANCELLED)
-    return sessions.exclude(pk=exclude_pk) if exclude_pk else sessions
+def _occupations(proposal: Proposal, since: datetime, until: datetime) -> list[availability.Occupation]:
+    """What takes the proposal's venue or lecturer during [since, until), less the session itself."""
+    return availability.occupations(
+        since,
+        until,
+        venue_ids=[proposal.venue.pk] if proposal.venue is not None else [],
+        lecturer_ids=[proposal.lecturer.pk] if proposal.lecturer is not None else [],
+        exclude=[availability.session_key(proposal.exclude_pk)],
+    )
 
 
 def _busy_intervals(proposal: Proposal, since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
     """Every interval in [since, until) during which the venue or the lecturer is taken."""
-    window = _overlapping(since, until)
-    intervals: list[tuple[datetime, datetime]] = []
-    sessions = _live_sessions(proposal.exclude_pk).filter(window)
-    who = Q()
-    if proposal.venue is not None:
-        who |= Q(venue=proposal.venue)
-    if proposal.lecturer is not None:
-        who |= Q(lecturer=proposal.lecturer)
-        intervals += list(
-            Lecture.objects.filter(window, lecturers=proposal.lecturer).values_list("starts_at", "ends_at")
-        )
-    if who:
-        intervals += list(sessions.filter(who).values_list("starts_at", "ends_at"))
-    return sorted(intervals)
+    return sorted((o.starts_at, o.ends_at) for o in _occupations(proposal, since, until))
+
+
+def _lecturer_clash(lecturer: Lecturer, taken: availability.Occupation) -> str:
+    """Word the clash by what takes the lecturer's time, so the organiser knows whom to ask."""
+    values = {"lecturer": lecturer.name, "period": _period(taken.starts_at, taken.ends_at)}
+    if taken.kind == availability.SESSION:
+        return _("%(lecturer)s is already teaching “%(session)s” (%(period)s).") % {**values, "session": taken.label}
+    if taken.kind == availability.LECTURE:
+        return _("%(lecturer)s is giving the lecture “%(lecture)s” (%(period)s).") % {**values, "lecture": taken.label}
+    return _("%(lecturer)s is held for the requested lecture “%(lecture)s” (%(period)s).") % {
+        **values, "lecture": taken.label
+    }
 
 
 def within_opening_hours(venue: Venue | None, starts_at: datetime, ends_at: datetime) -> bool:
@@ -114,7 +119,7 @@ def within_opening_hours(venue: Venue | None, starts_at: datetime, ends_at: date
 
 
 def next_free_slot(proposal: Proposal, after: datetime | None = None) -> Slot | None:
-    """The first slot of the same length, from ``after``, that breaks no rule (two queries)."""
+    """The first slot of the same length, from ``after``, that breaks no rule (one query a source)."""
     duration = proposal.ends_at - proposal.starts_at
     since = after or proposal.starts_at
     until = since + timedelta(days=SEARCH_DAYS)
@@ -146,50 +151,30 @@ def check(proposal: Proposal, *, suggest: bool = True) -> Problems:
     if proposal.capacity is not None and proposal.capacity <= 0:
         problems.add("capacity", _("Capacity must be a positive number."))
 
-    window = _overlapping(proposal.starts_at, proposal.ends_at)
-    sessions = _live_sessions(proposal.exclude_pk).filter(window).select_related("course")
+    taken = _occupations(proposal, proposal.starts_at, proposal.ends_at)
     clash_found = False
     if proposal.venue is not None:
-        taken = sessions.filter(venue=proposal.venue).order_by("starts_at").first()
-        if taken is not None:
+        at_venue = next((o for o in taken if o.venue_id == proposal.venue.pk), None)
+        if at_venue is not None:
             clash_found = True
             problems.add(
                 "venue",
                 _("%(venue)s is already booked for “%(session)s” (%(period)s).")
                 % {
                     "venue": proposal.venue.name,
-                    "session": taken.display_title,
-                    "period": _period(taken.starts_at, taken.ends_at),
+                    "session": at_venue.label,
+                    "period": _period(at_venue.starts_at, at_venue.ends_at),
                 },
             )
     if proposal.lecturer is not None:
-        taken = sessions.filter(lecturer=proposal.lecturer).order_by("starts_at").first()
-        if taken is not None:
+        # A session is named first, as the organiser can move it; then lectures, then holds.
+        theirs = sorted(
+            (o for o in taken if proposal.lecturer.pk in o.lecturer_ids),
+            key=lambda o: (availability.KIND_ORDER.index(o.kind), o.starts_at),
+        )
+        if theirs:
             clash_found = True
-            problems.add(
-                "lecturer",
-                _("%(lecturer)s is already teaching “%(session)s” (%(period)s).")
-                % {
-                    "lecturer": proposal.lecturer.name,
-                    "session": taken.display_title,
-                    "period": _period(taken.starts_at, taken.ends_at),
-                },
-            )
-        else:
-            lecture = (
-                Lecture.objects.filter(window, lecturers=proposal.lecturer).order_by("starts_at").first()
-            )
-            if lecture is not None:
-                clash_found = True
-                problems.add(
-                    "lecturer",
-                    _("%(lecturer)s is giving the lecture “%(lecture)s” (%(period)s).")
-                    % {
-                        "lecturer": proposal.lecturer.name,
-                        "lecture": lecture.topic,
-                        "period": _period(lecture.starts_at, lecture.ends_at),
-                    },
-                )
+            problems.add("lecturer", _lecturer_clash(proposal.lecturer, theirs[0]))
     if proposal.capacity is not None and proposal.exclude_pk:
         enrolled = Enrolment.objects.filter(session_id=proposal.exclude_pk, waitlist_position__isnull=True).count()
         if enrolled > proposal.capacity:

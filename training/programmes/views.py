@@ -11,9 +11,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from training.attendance.models import Attendance
 from training.organisation import access
 from training.programmes.models import Session
+
+# Attendance sits above this package: reach it through the relation, not an import.
+Attendance = Session._meta.get_field("attendances").related_model
 
 PAGE_SIZE = 50
 

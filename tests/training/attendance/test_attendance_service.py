@@ -108,7 +108,7 @@ def test_a_lone_write_in_autocommit_is_one_statement_and_stores_what_a_batch_sto
     rules = attendance_actions.CreditRules.for_year(attendance_actions.session_year(session))
     lone = Mark(district.member_a2, "late")
     with CaptureQueriesContext(connection) as queries:
-        record_attendance(session, [lone], channel="qr", rules=rules, known_changed=True)
+        record_attendance(session, [lone], channel="qr", rules=rules, known_changed=True, admission_checked=True)
     # No BEGIN before it (what follows is the eager roll-up the commit queued)
     assert queries.captured_queries[0]["sql"].startswith("INSERT")
     with transaction.atomic():  # the same mark through bulk_create, for another member

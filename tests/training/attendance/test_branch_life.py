@@ -58,7 +58,7 @@ def test_a_makeup_cannot_be_recorded_before_its_session_takes_place(district, cl
                                            "makeup_session": upcoming.pk})
     response = client.post(reverse("makeup_action"), {"member": district.member_a1.pk, "missed": missed.pk,
                                                       "action": "complete"}, follow=True)
-    assert "补学场次尚未举行" in response.text
+    assert "尚未结束" in response.text
     assert not Attendance.objects.filter(session=upcoming).exists()
     assert attendance_actions.missed_not_made_up([district.member_a1]).exists()
 

@@ -12,8 +12,9 @@ from devtools.seeding import SCALES, DistrictGenerator
 from tests import factories
 from training.attendance.models import Attendance
 from training.coverage.models import CoverageRun
+from training.coverage.receivers import schedule_refresh
 from training.coverage.reports import official_number
-from training.coverage.rollup import refresh_coverage, schedule_refresh
+from training.coverage.rollup import refresh_coverage
 from training.organisation.models import Organisation, StaffRole
 
 pytestmark = pytest.mark.django_db

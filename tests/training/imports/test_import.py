@@ -1,11 +1,13 @@
 """Viewing-log import: real xlsx and csv files (UTF-8, BOM, GBK), preview, commit, bad input."""
 
 import io
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook
 
 from tests import factories
@@ -37,7 +39,8 @@ def csv_bytes(rows, encoding: str) -> bytes:
 
 @pytest.fixture
 def lecture(district):
-    return factories.session(district.street_a, title="街道直播课")
+    # Held yesterday: a viewing log is imported once its session has ended.
+    return factories.session(district.street_a, title="街道直播课", starts_at=timezone.now() - timedelta(days=1))
 
 
 def upload(client, session, name, content, channel="live"):

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
-from lectures.models import Lecture, Lecturer
+from lectures.models import Lecture, Lecturer, LectureRequest, Scene
 from tests import factories
 from training.programmes import actions as scheduling_actions
 from training.programmes import scheduling
@@ -82,6 +82,65 @@ def test_lecturer_double_booked_by_an_outreach_lecture(district, lecturer):
     problems = scheduling.check(proposal(at(6, 15), at(6, 17), lecturer=lecturer))
     assert "田间地头宣讲" in problems.by_field["lecturer"][0]
     assert not scheduling.check(proposal(at(6, 16), at(6, 17), lecturer=lecturer))
+
+
+def held_by_request(district, lecturer, state, start=None, end=None) -> LectureRequest:
+    return LectureRequest.objects.create(
+        requester=district.community_a, requester_kind=LectureRequest.RequesterKind.COMMUNITY, topic="社区宣讲点单",
+        scene=Scene.COMMUNITY_SQUARE, preferred_start=start or at(7, 14), preferred_end=end or at(7, 16),
+        state=state, lecturer=lecturer,
+    )
+
+
+@pytest.mark.parametrize("state", [LectureRequest.State.ACCEPTED, LectureRequest.State.DISPATCHED])
+def test_lecturer_held_by_a_lecture_request_is_refused(district, lecturer, state):
+    """Dispatch has always counted held requests; scheduling now asks the same rule."""
+    held_by_request(district, lecturer, state)
+    problems = scheduling.check(proposal(at(7, 15), at(7, 17), lecturer=lecturer))
+    assert problems.by_field["lecturer"] == ["王讲师 此时已有宣讲点单“社区宣讲点单”（2030年3月7日 14:00–16:00）。"]
+    # The suggestion skips the held period; touching it is fine.
+    assert any("16:00" in message for message in problems.by_field["starts_at"])
+    assert not scheduling.check(proposal(at(7, 16), at(7, 17), lecturer=lecturer))
+
+
+@pytest.mark.parametrize(
+    "state", [LectureRequest.State.ORDERED, LectureRequest.State.DECLINED, LectureRequest.State.CANCELLED]
+)
+def test_requests_that_hold_nobody_leave_the_lecturer_free(district, lecturer, state):
+    held_by_request(district, lecturer, state)
+    assert not scheduling.check(proposal(at(7, 15), at(7, 17), lecturer=lecturer))
+
+
+def test_a_lecture_at_a_venue_takes_the_venue(district, hall):
+    Lecture.objects.create(
+        topic="广场宣讲", scene=Scene.COMMUNITY_SQUARE, street=district.street_a, venue=hall,
+        starts_at=at(6, 9), ends_at=at(6, 10),
+    )
+    problems = scheduling.check(proposal(at(6, 9, 30), at(6, 10, 30), venue=hall))
+    assert "广场宣讲" in problems.by_field["venue"][0]
+
+
+def test_session_form_refuses_a_lecturer_held_by_an_accepted_request(client_as, booked, lecturer, district):
+    held_by_request(district, lecturer, LectureRequest.State.ACCEPTED)
+    client = client_as("organiser")
+    data = form_data(booked.course, district.street_a, at(7, 15), at(7, 17), mode="live",
+                     stream_url="https://live.example.org/1", lecturer=lecturer.pk)
+    response = client.post(reverse("session_create"), data)
+    assert response.status_code == 200
+    assert "社区宣讲点单" in response.context["form"].errors["lecturer"][0]
+    assert not Session.objects.filter(title="新课").exists()
+    data |= {"starts_at": "2030-03-07T16:00", "ends_at": "2030-03-07T17:00"}
+    assert client.post(reverse("session_create"), data).status_code == 302
+    assert Session.objects.filter(title="新课", lecturer=lecturer).count() == 1
+
+
+def test_rescheduling_onto_a_held_lecturer_is_refused(client_as, booked, lecturer, district):
+    held_by_request(district, lecturer, LectureRequest.State.ACCEPTED, start=at(5, 14), end=at(5, 16))
+    response = client_as("organiser").post(reverse("session_reschedule", args=[booked.pk]),
+                                           {"starts_at": "2030-03-05T15:00", "ends_at": "2030-03-05T16:00"})
+    assert response.status_code == 200 and "社区宣讲点单" in response.content.decode()
+    booked.refresh_from_db()
+    assert booked.starts_at == at(5, 10)
 
 
 def test_outside_opening_hours(hall):
