@@ -64,6 +64,10 @@ def test_order_dispatch_accept_record_report(browser, demo_site, screenshot):
     page.get_by_role("button", name="接单").click()
     expect(page.locator("main")).to_contain_text("已接单")
     screenshot(page, "outreach-4-accepted")
+    # The day comes: a lecture is recorded as given only once its time has come.
+    held = timezone.now() - timedelta(hours=3)
+    LectureRequest.objects.filter(topic=TOPIC).update(preferred_start=held, preferred_end=held + timedelta(hours=2))
+    page.reload()
     page.get_by_role("link", name="登记宣讲情况").click()
     page.get_by_label("听众人数").fill("-3")
     page.get_by_role("button", name="保存宣讲").click()
