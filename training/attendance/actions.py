@@ -33,17 +33,11 @@ from training.organisation.models import Member, Organisation, PolicyRule
 from training.programmes.models import Enrolment, Session
 
 WRITE_BATCH = 2000
-
-
 RULES_CACHE_SECONDS = 60
-
-
 UPSERT_FIELDS = [
     "status", "channel", "minutes", "credited_hours", "makeup_for", "recorded_by", "recorded_at",
     "branch", "category", "programme", "year", "month", "attended",
 ]
-
-
 VIEWING_CHANNELS = (Attendance.Channel.LIVE, Attendance.Channel.REPLAY, Attendance.Channel.IMPORT)
 
 
@@ -131,7 +125,7 @@ def record_attendance(
 ) -> int:
     """Write ``marks`` for ``session`` in one transaction; returns the number of rows changed.
 
-    Every invariant of ``rules`` holds or nothing is written: the session is not cancelled and
+    Every invariant of ``training.attendance.rules`` holds or nothing is written: the session is not cancelled and
     the channel's window is open, minutes are bounded, the session admits each member, and
     with ``by`` set every member is inside that user's scope. Hours come from the policy rules.
 
@@ -152,7 +146,7 @@ def record_attendance(
         if not admission_checked or by is not None:
             paths = _branch_paths(session, marks, by)
             if by is not None:
-                _check_scope(by, paths)
+                _check_scope(by, [paths[mark.member.branch_id] for mark in marks])
             if not admission_checked:
                 _check_admission(session, marks, paths)
         for start in range(0, len(marks), WRITE_BATCH):
@@ -180,11 +174,13 @@ def _branch_paths(session: Session, marks: Sequence[Mark], by) -> dict[int, str]
     return paths
 
 
-def _check_scope(user, paths: dict[int, str]) -> None:
+def _check_scope(user, member_branch_paths: list[str]) -> None:
+    """The user may write, and every member's branch lies inside their scope (who organised
+    the session does not matter: a secretary marks her members at a district class)."""
     scope = scope_for(user)
     if scope is None or not scope.can_write:
         raise AttendanceError(_("You may not record attendance."))
-    if not all(scope.covers(path) for path in paths.values() if path is not None):
+    if not all(scope.covers(path) for path in member_branch_paths):
         raise AttendanceError(_("Some of these members belong to a branch outside your responsibility."))
 
 
