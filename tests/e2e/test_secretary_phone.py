@@ -78,7 +78,13 @@ def test_secretary_marks_roster_member_checks_in_and_log_is_imported(browser, de
     assert (row.channel, row.status) == ("qr", "present")
     member_context.close()
 
-    # 3. Import a viewing log (an xlsx with one error row) for the same session.
+    # 3. Before the meeting ends there is nothing to import yet.
+    page.goto(f"{base}/sessions/{session.pk}/import/")
+    expect(page.locator("#import-not-yet")).to_contain_text("尚未结束")
+    # The meeting is over: import the replay's viewing log (an xlsx with one error row).
+    Session.objects.filter(pk=session.pk).update(
+        starts_at=timezone.now() - timedelta(hours=3), ends_at=timezone.now() - timedelta(hours=1)
+    )
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(["党员编号", "姓名", "观看时长（分钟）", "方式"])

@@ -8,10 +8,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from training.attendance.branch_views import _session, _writer_scope
+from training.attendance.models import Attendance
+from training.attendance.rules import window_refusal
 from training.imports import viewing_log
 from training.imports.forms import ImportForm
 from training.imports.models import ImportJob
@@ -22,8 +25,10 @@ from training.imports.tasks import commit_import_task, validate_import_task
 def import_upload(request: HttpRequest, pk: int) -> HttpResponse:
     _writer_scope(request)
     session = _session(request, pk)
+    # Said before anything is uploaded; the import itself checks it again (rules.window_refusal).
+    not_yet = window_refusal(session, Attendance.Channel.IMPORT, timezone.now())
     form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not not_yet and form.is_valid():
         upload = form.cleaned_data["file"]
         digest = hashlib.sha256()
         for chunk in upload.chunks():
@@ -35,7 +40,9 @@ def import_upload(request: HttpRequest, pk: int) -> HttpResponse:
         validate_import_task.delay(job.pk)
         return redirect("import_job", pk=session.pk, job_id=job.pk)
     jobs = ImportJob.objects.filter(session=session, user=request.user)[:5]
-    return render(request, "training/import_upload.html", {"session": session, "form": form, "jobs": jobs})
+    return render(request, "training/import_upload.html",
+                  {"session": session, "form": form, "jobs": jobs, "not_yet": not_yet},
+                  status=400 if request.method == "POST" and not_yet else 200)
 
 
 def _job(request: HttpRequest, pk: int, job_id: int) -> ImportJob:

@@ -107,9 +107,26 @@ def test_a_viewing_log_of_99999_minutes_is_a_row_error(district, client_as):
 
 def test_a_viewing_log_is_not_imported_before_the_session_ends(district, client_as, upcoming):
     content = xlsx_bytes([["党员编号", "姓名", "分钟"], [district.member_a1.member_number, district.member_a1.name, 40]])
-    client_as("secretary_a1").post(reverse("import_upload", args=[upcoming.pk]),
-                                   {"file": SimpleUploadedFile("log.xlsx", content), "default_channel": "live"})
-    job = ImportJob.objects.get()
+    client = client_as("secretary_a1")
+    assert "尚未结束" in client.get(reverse("import_upload", args=[upcoming.pk])).text
+    response = client.post(reverse("import_upload", args=[upcoming.pk]),
+                           {"file": SimpleUploadedFile("log.xlsx", content), "default_channel": "live"})
+    assert response.status_code == 400 and "尚未结束" in response.text
+    assert not ImportJob.objects.exists()
+
+
+def test_an_import_job_for_a_session_not_yet_ended_fails_with_the_reason(district, personas, upcoming, settings,
+                                                                          tmp_path):
+    """The job checks the window again: a job queued before a session was moved later writes nothing."""
+    from django.core.files.base import ContentFile
+
+    from training.imports.viewing_log import validate_job
+
+    content = xlsx_bytes([["党员编号", "姓名", "分钟"], [district.member_a1.member_number, district.member_a1.name, 40]])
+    job = ImportJob(session=upcoming, user=personas["secretary_a1"], original_name="log.xlsx", sha256="x")
+    job.file.save("log.xlsx", ContentFile(content))
+    validate_job(job.pk)
+    job.refresh_from_db()
     assert job.state == ImportJob.State.FAILED and "尚未结束" in job.message
     assert not Attendance.objects.filter(session=upcoming).exists()
 
@@ -163,3 +180,14 @@ def test_home_study_waits_for_the_session_to_end(district, personas, upcoming):
     with pytest.raises(AttendanceError):
         record_home_study(upcoming, [elderly], personas["secretary_a1"])
     assert not Attendance.objects.filter(session=upcoming).exists()
+
+
+def test_a_secretary_marks_her_members_on_a_district_session(district, client_as):
+    """The scope check looks at the members' branches, not at who organised the session."""
+    client = client_as("secretary_a1")
+    response = client.post(reverse("roster", args=[district.district_session.pk]),
+                           {f"m{district.member_a1.pk}": "late"}, follow=True)
+    assert "已保存" in response.text
+    row = Attendance.objects.get(session=district.district_session, member=district.member_a1)
+    assert row.status == "late"
+    assert tap(client, district.district_session, district.member_a1, "present").status_code == 200
