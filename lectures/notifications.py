@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -43,8 +43,6 @@ def notify_request_change(request_id: int, state: str) -> int:
     # Once delivered, the time the lecture was actually given, not the time first asked for.
     lecture = Lecture.objects.filter(request=request).only("starts_at").first()
     when = lecture.starts_at if lecture is not None else request.preferred_start
-    # Beijing time: outside a template the filter does not convert from UTC by itself.
-    when = timezone.localtime(when)
     with translation.override(settings.LANGUAGE_CODE):
         subject = _(SUBJECTS.get(state, SUBJECTS["reminder"]))
         body = _("%(topic)s — %(requester)s, %(when)s. Lecturer: %(lecturer)s. State: %(state)s.") % {

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from django import template
 from django.template.defaultfilters import date as date_filter
+from django.utils import timezone
 
 from training.organisation import access
 
@@ -24,7 +25,9 @@ def cn_date(value: date | datetime | None) -> str:
 
 @register.filter(expects_localtime=True)
 def cn_datetime(value: datetime | None) -> str:
-    """2025年3月5日 14:30."""
+    """2025年3月5日 14:30, in Beijing time also when called from Python (mails, exports)."""
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
     return date_filter(value, CN_DATETIME) if value else ""
 
 
