@@ -31,14 +31,13 @@ from lectures.models import (
     Scene,
     VolunteerService,
 )
+from tests import factories
 from training.attendance.models import MakeupAssignment
 from training.coverage.models import CoverageCell, CoverageRun
 from training.imports.models import ImportJob
 from training.organisation.models import AuditEntry, Category, Member, MemberTransfer, PolicyRule
 from training.programmes.models import CalendarFeed, Enrolment, Session, SessionQuota, SessionSeries
 from venues.models import StudyRoute, StudyRouteStop, Venue, VenuePhoto
-
-from .. import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -229,3 +228,11 @@ def test_member_admin_keeps_register_columns(district, superuser_client):
     assert (member.branch_id, member.category, member.position, member.status) == (
         district.branch_a1.pk, Category.COMMUNITY, Member.Position.MEMBER, Member.Status.ACTIVE
     )
+
+
+@pytest.mark.parametrize("model", [Session, Member], ids=["session", "member"])
+def test_sessions_and_members_with_attendance_cannot_be_deleted_in_the_admin(model, district, superuser_client):
+    """A delete would cascade to attendance behind the roll-up: sessions are cancelled, members transferred."""
+    row = district.district_session if model is Session else district.member_a1
+    assert superuser_client.post(admin_url(model, "delete", row.pk), {"post": "yes"}).status_code == 403
+    assert model.objects.filter(pk=row.pk).exists()

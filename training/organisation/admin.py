@@ -1,6 +1,7 @@
 """Admin for the organisation tree, members, policy rules, staff roles and the audit trail."""
 
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from jiangbei.admin_mixins import LockedOnChangeAdmin, ReadOnlyAdmin
@@ -42,6 +43,11 @@ class MemberAdmin(LockedOnChangeAdmin, admin.ModelAdmin):
     locked_description = _(
         "Change these through the member register import: attendance and coverage figures copy them."
     )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Member | None = None) -> bool:
+        # Deleting would take the member's attendance with it behind the roll-up's back; the
+        # register marks members transferred out or deceased instead.
+        return False
 
 
 @admin.register(PolicyRule)

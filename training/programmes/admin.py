@@ -60,6 +60,10 @@ class SessionAdmin(LockedOnChangeAdmin, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Session | None = None) -> bool:
+        # Deleting would take its attendance with it behind the roll-up's back: cancel instead.
+        return False
+
 
 @admin.register(Enrolment)
 class EnrolmentAdmin(ReadOnlyAdmin, admin.ModelAdmin):
