@@ -28,8 +28,6 @@ ORG_LIFE_KINDS = (
     Session.Kind.GROUP_MEETING, Session.Kind.PARTY_LECTURE, Session.Kind.ORG_LIFE_MEETING,
     Session.Kind.DEMOCRATIC_REVIEW,
 )
-
-
 # Rule key for the yearly frequency of each kind (DOMAIN.md).
 FREQUENCY_RULES = {
     Session.Kind.THEME_DAY: PolicyRule.Key.THEME_DAY_PER_YEAR,
@@ -40,8 +38,6 @@ FREQUENCY_RULES = {
     Session.Kind.ORG_LIFE_MEETING: PolicyRule.Key.ORG_LIFE_MEETING_PER_YEAR,
     Session.Kind.DEMOCRATIC_REVIEW: PolicyRule.Key.DEMOCRATIC_REVIEW_PER_YEAR,
 }
-
-
 COURSE_TITLES = {
     Session.Kind.THEME_DAY: "主题党日",
     Session.Kind.GENERAL_MEETING: "支部党员大会",

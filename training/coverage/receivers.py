@@ -7,7 +7,7 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from training.attendance.signals import attendance_changed
-from training.coverage.rollup import DEBOUNCE_SECONDS, SETTLE_SECONDS, _refresh_key
+from training.coverage.rollup import DEBOUNCE_SECONDS, SETTLE_SECONDS, refresh_key
 from training.coverage.tasks import refresh_coverage_task
 
 
@@ -27,7 +27,7 @@ def schedule_refresh(branch_ids: Iterable[int], years: Iterable[int]) -> None:
     """
     for year in sorted(set(years)):
         due = sorted(
-            branch_id for branch_id in set(branch_ids) if cache.add(_refresh_key(year, branch_id), 1, DEBOUNCE_SECONDS)
+            branch_id for branch_id in set(branch_ids) if cache.add(refresh_key(year, branch_id), 1, DEBOUNCE_SECONDS)
         )
         if due:
             transaction.on_commit(

@@ -51,11 +51,11 @@ SETTLE_SECONDS = 10
 
 def refresh_queued(year: int, branch_ids: list[int]) -> int:
     """Run a queued refresh: clear its debounce keys first, so later writes queue anew."""
-    cache.delete_many([_refresh_key(year, branch_id) for branch_id in branch_ids])
+    cache.delete_many([refresh_key(year, branch_id) for branch_id in branch_ids])
     return refresh_coverage(year, branch_ids=branch_ids)
 
 
-def _refresh_key(year: int, branch_id: int) -> str:
+def refresh_key(year: int, branch_id: int) -> str:
     return f"coverage-refresh:{year}:{branch_id}"
 
 
