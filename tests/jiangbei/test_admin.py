@@ -196,6 +196,7 @@ def test_session_admin_cannot_add_or_move_a_session(district, rows, superuser_cl
         "starts_at_0": later.date().isoformat(), "starts_at_1": later.strftime("%H:%M"),
         "course": str(other.course_id), "venue": str(Venue.objects.get().pk),
         "status": Session.Status.CANCELLED, "capacity": "7",
+        "credited_hours": "9", "organiser": str(district.branch_b1.pk), "audience": Session.Audience.BACKBONE,
     }
     response = client.post(admin_url(Session, "change", session.pk), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -204,6 +205,10 @@ def test_session_admin_cannot_add_or_move_a_session(district, rows, superuser_cl
     assert session.title == "改过的标题"  # the unlocked fields were saved
     assert (session.starts_at, session.course_id, session.venue_id, session.status, session.capacity) == (
         original.starts_at, original.course_id, original.venue_id, original.status, original.capacity
+    )
+    # What attendance copies or depends on stays too: hours credited, organiser, audience.
+    assert (session.credited_hours, session.organiser_id, session.audience) == (
+        original.credited_hours, original.organiser_id, original.audience
     )
 
 

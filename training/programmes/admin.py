@@ -48,9 +48,11 @@ class SessionAdmin(LockedOnChangeAdmin, admin.ModelAdmin):
     raw_id_fields = ["course", "venue", "organiser", "lecturer"]
     date_hierarchy = "starts_at"
     list_select_related = ["course", "venue", "organiser"]
+    # Also what attendance copies or depends on: hours credited, organiser and audience (who is
+    # admitted), kind (compliance counts it), and the check-in token (rotated by its action).
     locked_fields = [
         "course", "starts_at", "ends_at", "venue", "lecturer", "capacity", "mode", "stream_url", "status",
-        "cancellation_reason",
+        "cancellation_reason", "organiser", "audience", "kind", "credited_hours", "checkin_token",
     ]
     locked_title = _("Scheduling")
     locked_description = _(
