@@ -143,3 +143,12 @@ def test_the_delivered_mail_names_the_time_the_lecture_was_given(district, outre
     assert mail.outbox[-1].subject == "宣讲已完成"
     assert cn_datetime(timezone.localtime(given)) in mail.outbox[-1].body
     assert cn_datetime(timezone.localtime(asked_for)) not in mail.outbox[-1].body
+
+
+def test_a_delivered_request_without_its_lecture_still_shows_when_it_was_delivered(client_as, district, outreach):
+    """Requests closed before lectures were linked (or imported) keep their delivery stamp on show."""
+    request = make_request(district.community_a, state=S.DELIVERED, lecturer=outreach.wang, start=future(days=-9, hour=9))
+    request.delivered_at = future(days=-9, hour=11)
+    request.save(update_fields=["delivered_at"])
+    page = client_as("organiser").get(f"/lectures/requests/{request.pk}/").content.decode()
+    assert f'data-testid="delivered-at">{cn_datetime(request.delivered_at)}</dd>' in page
