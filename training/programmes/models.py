@@ -288,7 +288,8 @@ class Session(models.Model):
         if self.audience == A.BACKBONE:
             return member.is_backbone
         if self.audience == A.NEW_MEMBERS:
-            a_year_before = timezone.localdate(self.starts_at).replace(day=1) - timedelta(days=365)
+            # Probationary, or joined within the year before the session.
+            a_year_before = timezone.localdate(self.starts_at) - timedelta(days=365)
             return member.status == Member.Status.PROBATIONARY or bool(
                 member.joined_on and member.joined_on >= a_year_before
             )
