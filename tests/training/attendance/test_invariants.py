@@ -80,7 +80,7 @@ def test_enrolment_admits_a_member_outside_the_audience(district, personas):
     assert record_attendance(session, [Mark(district.member_a1, "present")], by=personas["secretary_a1"]) == 1
 
 
-def test_roster_page_refuses_members_of_a_branch_the_session_does_not_reach(district, personas):
+def test_a_member_of_a_branch_the_session_does_not_reach_is_refused(district, personas):
     """An organiser of the street marks a 甲一 session for a 甲二 member: not on that roster."""
     with pytest.raises(AttendanceError):
         record_attendance(district.session_a1, [Mark(district.member_a2, "present")], by=personas["organiser"])
