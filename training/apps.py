@@ -7,5 +7,7 @@ class TrainingConfig(AppConfig):
     verbose_name = _("Training")
 
     def ready(self) -> None:
-        # The roll-up listens to attendance; attendance does not know the roll-up exists.
+        # Packages listen to the ones below them, which never import them: attendance re-copies
+        # what members and sessions announce, the roll-up follows attendance.
+        from training.attendance import copies  # noqa: F401
         from training.coverage import receivers  # noqa: F401

@@ -16,29 +16,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Sum
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiangbei.db import prepared_cursor
+from training.attendance.credit import CreditRules, session_year
 from training.attendance.models import Attendance, MakeupAssignment
 from training.attendance.rules import AttendanceError, check_marks, refused_by_audience
 from training.attendance.signals import attendance_changed
 from training.organisation.access import scope_for
-from training.organisation.models import Member, Organisation, PolicyRule
+from training.organisation.models import Member, Organisation
 from training.programmes.models import Enrolment, Session
 
 WRITE_BATCH = 2000
-RULES_CACHE_SECONDS = 60
 UPSERT_FIELDS = [
     "status", "channel", "minutes", "credited_hours", "makeup_for", "recorded_by", "recorded_at",
     "branch", "category", "programme", "year", "month", "attended",
 ]
-VIEWING_CHANNELS = (Attendance.Channel.LIVE, Attendance.Channel.REPLAY, Attendance.Channel.IMPORT)
 
 
 @dataclass(frozen=True)
@@ -50,56 +46,6 @@ class Mark:
     channel: str | None = None  # default: the call's channel
     minutes: int = 0
     makeup_for_id: int | None = None
-
-
-@dataclass(frozen=True)
-class CreditRules:
-    min_minutes: int
-    replay_earns: bool
-
-    @classmethod
-    def for_year(cls, year: int) -> CreditRules:
-        """The crediting rules in force in ``year`` (cached for a minute: they change yearly)."""
-        key = f"credit-rules:{year}"
-        rules = cache.get(key)
-        if rules is None:
-            rules = cls._load(year)
-            cache.set(key, rules, RULES_CACHE_SECONDS)
-        return rules
-
-    @classmethod
-    def _load(cls, year: int) -> CreditRules:
-        K = PolicyRule.Key
-        values: dict[str, Decimal] = {}
-        rules = PolicyRule.objects.in_force(year).filter(key__in=[K.MIN_MINUTES_WATCHED, K.REPLAY_EARNS_HOURS])
-        for key, value in rules.order_by("effective_from").values_list("key", "value"):
-            values[key] = value  # the latest start wins
-        missing = {K.MIN_MINUTES_WATCHED, K.REPLAY_EARNS_HOURS} - set(values)
-        if missing:
-            raise LookupError(f"No policy rule {sorted(missing)!r} in force in {year}")
-        return cls(min_minutes=int(values[K.MIN_MINUTES_WATCHED]), replay_earns=values[K.REPLAY_EARNS_HOURS] >= 1)
-
-    def hours(self, session: Session, status: str, channel: str, minutes: int) -> Decimal:
-        if status not in Attendance.ATTENDED_STATUSES:
-            return Decimal("0")
-        if channel in VIEWING_CHANNELS:
-            if minutes < self.min_minutes:
-                return Decimal("0")
-            if channel == Attendance.Channel.REPLAY and not self.replay_earns:
-                return Decimal("0")
-        return session.hours
-
-
-@receiver([post_save, post_delete], sender=PolicyRule)
-def _forget_credit_rules(sender, instance: PolicyRule, **kwargs) -> None:
-    keys = [f"credit-rules:{year}" for year in range(instance.effective_from, instance.effective_from + 30)]
-    cache.delete_many(keys)
-    # Again once the change is visible: a reader in between may have cached the old rules.
-    transaction.on_commit(lambda: cache.delete_many(keys))
-
-
-def session_year(session: Session) -> int:
-    return timezone.localtime(session.starts_at).year
 
 
 def _widen_sqlite_batches() -> None:

@@ -22,6 +22,7 @@ from training.attendance import models as attendance_models
 from training.attendance import orglife as orglife
 from training.attendance import poster as poster_module
 from training.attendance.actions import AttendanceError, Mark
+from training.attendance.credit import session_year
 from training.attendance.forms import CheckinForm, HomeStudyForm, LedgerPeriodForm, MeetingForm
 from training.attendance.models import Attendance
 from training.organisation import access
@@ -285,7 +286,7 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
     except AttendanceError as exc:
         return render(request, "training/checkin.html", {**context, "error": str(exc)}, status=400)
     return render(request, "training/checkin_done.html", {
-        **context, "result": result, "year": attendance_actions.session_year(session), "hours": result.year_hours,
+        **context, "result": result, "year": session_year(session), "hours": result.year_hours,
     })
 
 

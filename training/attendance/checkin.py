@@ -21,7 +21,8 @@ from django.utils.translation import gettext_lazy as _
 
 from jiangbei.db import prepared_cursor
 from training.attendance import actions as attendance_actions
-from training.attendance.actions import AttendanceError, CreditRules, Mark, session_year
+from training.attendance.actions import AttendanceError, Mark
+from training.attendance.credit import CreditRules, session_year
 from training.attendance.models import Attendance
 from training.organisation.models import Member
 from training.programmes.models import Course, Session, new_checkin_token

@@ -26,6 +26,7 @@ from training.organisation.models import (
     NewSectorSubtype,
     Organisation,
 )
+from training.organisation.signals import members_changed
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 60_000
@@ -279,6 +280,8 @@ def apply(preview: Preview, by, file_name: str) -> Preview:
     existing = _existing([row["member_number"] for row in preview.rows])
     result = Preview(rows=preview.rows)
     new_members, changed, transfers = [], [], []
+    previous_branches: set[int] = set()
+    changed_fields: set[str] = set()
     for row in preview.rows:
         values = {name: row[name] for name in FIELDS}
         member = existing.get(row["member_number"])
@@ -296,6 +299,8 @@ def apply(preview: Preview, by, file_name: str) -> Preview:
             result.transferred += 1
         if "status" in changes:
             result.status_changed += 1
+        previous_branches.add(member.branch_id)
+        changed_fields |= {name.removesuffix("_id") for name in changes}
         for name in changes:
             setattr(member, name, values[name])
         changed.append(member)
@@ -303,6 +308,10 @@ def apply(preview: Preview, by, file_name: str) -> Preview:
     Member.objects.bulk_create(new_members, batch_size=2000)
     Member.objects.bulk_update(changed, FIELDS, batch_size=1000)
     MemberTransfer.objects.bulk_create(transfers, batch_size=2000)
+    if new_members or changed:
+        # Attendance re-copies branch and category, and the branches' figures count them anew.
+        members_changed.send(sender=Member, members=[*new_members, *changed], previous_branch_ids=previous_branches,
+                             fields=changed_fields | ({"created"} if new_members else set()))
     AuditEntry.objects.create(
         user=by, action=AuditEntry.Action.IMPORT, target=f"member register: {file_name}"[:200],
         detail=f"created={result.created} updated={result.updated} transferred={result.transferred} "

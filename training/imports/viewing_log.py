@@ -21,13 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from training.attendance.actions import (
-    AttendanceError,
-    CreditRules,
-    Mark,
-    record_attendance,
-    session_year,
-)
+from training.attendance.actions import AttendanceError, Mark, record_attendance
+from training.attendance.credit import CreditRules, session_year
 from training.attendance.models import Attendance
 from training.attendance.rules import max_minutes, refused_by_audience, window_refusal
 from training.imports.models import ImportJob

@@ -242,7 +242,8 @@ class Member(models.Model):
 
 
 class MemberTransfer(models.Model):
-    """A member's move between branches; attendance keeps the branch it was recorded under."""
+    """A member's move between branches, kept as history; their attendance follows them to the new
+    branch (``training.attendance.copies``), so each branch's figures count the members it has."""
 
     member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="transfers")
     from_branch = models.ForeignKey(
@@ -390,6 +391,8 @@ class AuditEntry(models.Model):
         UNMASK = "unmask", _("Unmask phone")
         IMPORT = "import", _("Import")
         ATTENDANCE = "attendance", _("Attendance recorded")
+        CHANGE = "change", _("Register data changed")
+        CORRECTION = "correction", _("Attendance corrected")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.SET_NULL, null=True, related_name="+"

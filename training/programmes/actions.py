@@ -12,10 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from training.programmes import scheduling
-from training.programmes.models import (
-    Session,
-    SessionSeries,
-)
+from training.programmes.models import Course, Session, SessionSeries
+from training.programmes.signals import session_changed
 
 # Fields a series copies onto every occurrence.
 SERIES_FIELDS = (
@@ -60,15 +58,38 @@ def _notify(session: Session, change: str) -> None:
     transaction.on_commit(lambda: notify_session_change.delay(session_pk, change))
 
 
+# What attendance copies from a session (``training.attendance.copies`` re-copies on a change).
+COPIED_FIELDS = ("starts_at", "course_id", "programme_id", "credited_hours")
+
+
+def _stored(session: Session) -> dict | None:
+    """The session as stored, before this change (None for a new one)."""
+    if session.pk is None:
+        return None
+    return Session.objects.filter(pk=session.pk).values(*COPIED_FIELDS).first()
+
+
+def _announce(session: Session, before: dict | None) -> None:
+    """Tell the packages above what changed of the fields attendance copies."""
+    if before is None:
+        return
+    changed = {name.removesuffix("_id") for name in COPIED_FIELDS if before[name] != getattr(session, name)}
+    if changed:
+        session_changed.send(sender=Session, session=session, fields=changed,
+                             previous_year=timezone.localtime(before["starts_at"]).year)
+
+
 @transaction.atomic
 def save_session(session: Session, *, changed_fields: list[str] | None = None) -> Session:
     """Create or update ``session`` after checking every rule again inside the transaction."""
     problems = scheduling.check(_proposal(session), suggest=False)
     if problems:
         raise SchedulingError(problems)
-    creating = session.pk is None
+    before = _stored(session)
+    session.programme_id = session.course.programme_id  # a session belongs to its course's programme
     session.save()
-    if not creating and changed_fields and {"starts_at", "ends_at", "venue", "mode", "stream_url"} & set(
+    _announce(session, before)
+    if before is not None and changed_fields and {"starts_at", "ends_at", "venue", "mode", "stream_url"} & set(
         changed_fields
     ):
         _notify(session, "changed")
@@ -77,13 +98,38 @@ def save_session(session: Session, *, changed_fields: list[str] | None = None) -
 
 @transaction.atomic
 def reschedule_session(session: Session, starts_at, ends_at) -> Session:
+    before = _stored(session)
     session.starts_at, session.ends_at = starts_at, ends_at
     problems = scheduling.check(_proposal(session), suggest=False)
     if problems:
         raise SchedulingError(problems)
     session.save(update_fields=["starts_at", "ends_at"])
+    _announce(session, before)
     _notify(session, "changed")
     return session
+
+
+@transaction.atomic
+def update_course(course: Course) -> Course:
+    """Save a course; its sessions follow its programme, and their attendance its hours."""
+    before = Course.objects.filter(pk=course.pk).values("programme_id", "credited_hours").first()
+    course.save()
+    if before is None:
+        return course
+    moved = before["programme_id"] != course.programme_id
+    rehoured = before["credited_hours"] != course.credited_hours
+    if moved:
+        Session.objects.filter(course=course).update(programme_id=course.programme_id)
+    sessions = Session.objects.filter(course=course).select_related("course")
+    if not moved:
+        sessions = sessions.filter(credited_hours__isnull=True)  # sessions with hours of their own keep them
+    for session in sessions if moved or rehoured else ():
+        fields = {"programme"} if moved else set()
+        if rehoured and session.credited_hours is None:
+            fields.add("credited_hours")
+        session_changed.send(sender=Session, session=session, fields=fields,
+                             previous_year=timezone.localtime(session.starts_at).year)
+    return course
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from training.organisation import access
 from training.organisation.models import Category, Member
+from training.programmes import actions as scheduling_actions
 from training.programmes import precision
 from training.programmes.forms import CourseForm, ProgrammeForm
 from training.programmes.models import Course, DeliveryMode, Programme, Session
@@ -80,7 +81,7 @@ def course_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(_("This course belongs to a programme outside your area; you cannot change it."))
     form = CourseForm(request.POST or None, instance=course, user=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        scheduling_actions.update_course(form.save(commit=False))
         messages.success(request, _("Course saved."))
         return redirect("course_list")
     return render(request, "training/simple_form.html", {"form": form, "title": _("Edit course"),

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from tests import factories
-from training.attendance import actions as attendance_actions
+from training.attendance import credit
 from training.attendance.actions import AttendanceError, Mark, record_attendance
 from training.attendance.models import Attendance
 from training.coverage.models import CoverageCell
@@ -59,14 +59,14 @@ def test_unknown_status_and_negative_minutes_are_refused(district, personas):
 
 def test_viewing_hours_follow_policy_rules(district):
     session = district.district_session
-    rules = attendance_actions.CreditRules.for_year(attendance_actions.session_year(session))
+    rules = credit.CreditRules.for_year(credit.session_year(session))
     assert rules.hours(session, "present", "live", rules.min_minutes - 1) == 0
     assert rules.hours(session, "present", "live", rules.min_minutes) == session.hours
     assert rules.hours(session, "present", "replay", 90) == session.hours
-    rule = PolicyRule.objects.in_force(attendance_actions.session_year(session)).get(key=PolicyRule.Key.REPLAY_EARNS_HOURS)
+    rule = PolicyRule.objects.in_force(credit.session_year(session)).get(key=PolicyRule.Key.REPLAY_EARNS_HOURS)
     rule.value = 0
     rule.save(update_fields=["value"])  # saving a rule forgets the cached crediting rules
-    rules = attendance_actions.CreditRules.for_year(attendance_actions.session_year(session))
+    rules = credit.CreditRules.for_year(credit.session_year(session))
     assert rules.hours(session, "present", "replay", 90) == 0
     rule.value = 1
     rule.save(update_fields=["value"])
@@ -82,7 +82,7 @@ def test_write_enqueues_coverage_refresh_after_commit(district, personas, django
 def test_committed_write_refreshes_the_rollup(district, personas, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         record_attendance(district.session_a1, [Mark(district.member_a1, "present")], by=personas["secretary_a1"])
-    year = attendance_actions.session_year(district.session_a1)
+    year = credit.session_year(district.session_a1)
     cell = CoverageCell.objects.get(year=year, organisation=district.branch_a1, category="", programme_key=0,
                                     channel="", month=0)
     assert cell.members_reached == 1
@@ -105,7 +105,7 @@ def test_a_lone_write_in_autocommit_is_one_statement_and_stores_what_a_batch_sto
 
     factories.ensure_policy_rules()
     session = district.district_session  # the district's session: members of both branches may attend
-    rules = attendance_actions.CreditRules.for_year(attendance_actions.session_year(session))
+    rules = credit.CreditRules.for_year(credit.session_year(session))
     lone = Mark(district.member_a2, "late")
     with CaptureQueriesContext(connection) as queries:
         record_attendance(session, [lone], channel="qr", rules=rules, known_changed=True, admission_checked=True)

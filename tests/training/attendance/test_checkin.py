@@ -67,7 +67,8 @@ def test_member_checks_in_without_an_account_and_sees_hours(client, district, li
     # The year's credited hours, this session's included, as the ORM sums them.
     from django.template.defaultfilters import floatformat
 
-    from training.attendance.actions import member_hours, session_year
+    from training.attendance.actions import member_hours
+    from training.attendance.credit import session_year
 
     hours = member_hours(district.member_a1, session_year(live_session))
     assert hours == row.credited_hours + 2  # this session and the district session of the fixture

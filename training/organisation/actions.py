@@ -1,0 +1,76 @@
+"""Actions on members: the only code that changes a member's branch or category.
+
+Attendance copies both onto its rows for the roll-up, so each action announces the change
+(``members_changed``) and the attendance package brings its copies back in line in the same
+transaction. The member register import changes many members at once and announces them the
+same way.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from training.organisation.access import scope_for
+from training.organisation.audit import audit
+from training.organisation.models import (
+    AuditEntry,
+    Category,
+    Member,
+    MemberTransfer,
+    NewSectorSubtype,
+    Organisation,
+)
+from training.organisation.signals import members_changed
+
+
+class MemberChangeError(Exception):
+    """A change that must not happen; the message is shown to the user and nothing is written."""
+
+
+def _check_may_change(by, *paths: str) -> None:
+    scope = scope_for(by)
+    if scope is None or scope.role not in ("organiser", "superuser"):
+        raise MemberChangeError(_("Only an organiser may change a member's register data."))
+    if not all(scope.covers(path) for path in paths):
+        raise MemberChangeError(_("This member or branch lies outside your responsibility."))
+
+
+@transaction.atomic
+def recategorise_member(member: Member, category: str, subtype: str = "", *, by) -> Member:
+    """A member's work changed (机关 → 两企三新, …): the category follows the work, not the branch."""
+    member = Member.objects.select_for_update().select_related("branch").get(pk=member.pk)
+    _check_may_change(by, member.branch.path)
+    if category not in Category.values or (subtype and subtype not in NewSectorSubtype.values):
+        raise MemberChangeError(_("Unknown member category."))
+    if category != Category.NEW_SECTOR:
+        subtype = ""
+    if (member.category, member.new_sector_subtype) == (category, subtype):
+        return member
+    before = f"{member.category}/{member.new_sector_subtype}"
+    member.category, member.new_sector_subtype = category, subtype
+    member.save(update_fields=["category", "new_sector_subtype"])
+    audit(by, AuditEntry.Action.CHANGE, f"member {member.member_number}", f"category {before} → {category}/{subtype}")
+    members_changed.send(sender=Member, members=[member], previous_branch_ids={member.branch_id},
+                         fields={"category"})
+    return member
+
+
+@transaction.atomic
+def transfer_member(member: Member, to_branch: Organisation, *, by, source: str = "") -> MemberTransfer | None:
+    """Move a member to another branch; the move is kept (``MemberTransfer``), and the member's
+    attendance follows them, so each branch's figures count the members it has now."""
+    member = Member.objects.select_for_update().select_related("branch").get(pk=member.pk)
+    if not to_branch.is_branch:
+        raise MemberChangeError(_("A member belongs to a branch."))
+    _check_may_change(by, member.branch.path, to_branch.path)
+    if member.branch_id == to_branch.pk:
+        return None
+    previous = member.branch_id
+    transfer = MemberTransfer.objects.create(member=member, from_branch_id=previous, to_branch=to_branch,
+                                             source=source[:120])
+    member.branch = to_branch
+    member.save(update_fields=["branch"])
+    audit(by, AuditEntry.Action.CHANGE, f"member {member.member_number}", f"branch {previous} → {to_branch.pk}")
+    members_changed.send(sender=Member, members=[member], previous_branch_ids={previous}, fields={"branch"})
+    return transfer
