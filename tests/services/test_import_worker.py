@@ -3,10 +3,12 @@
 import importlib
 import io
 import time
+from datetime import timedelta
 
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook
 
 from tests import factories
@@ -38,7 +40,8 @@ def test_worker_checks_then_imports_while_the_page_polls(monkeypatch, settings, 
     root = factories.organisation("新区党工委", Organisation.Kind.WORKING_COMMITTEE)
     branch = factories.organisation("导入测试党支部", Organisation.Kind.BRANCH, root)
     members = [factories.member(branch) for _ in range(30)]
-    session = factories.session(branch, title="直播课")
+    # Held yesterday: a viewing log is imported once its session has ended.
+    session = factories.session(branch, title="直播课", starts_at=timezone.now() - timedelta(days=1))
     client.force_login(factories.user("sec", StaffRole.Role.SECRETARY, branch))
 
     workbook = Workbook()
