@@ -59,6 +59,14 @@ def user(username: str, role: str | None = None, organisation: Organisation | No
     return account
 
 
+def superuser():
+    """The district administrator, for calling actions outside a request."""
+    account, _created = get_user_model().objects.get_or_create(
+        username="district-admin", defaults={"is_superuser": True, "is_staff": True}
+    )
+    return account
+
+
 def ensure_policy_rules() -> None:
     """Transactional tests flush every table, migration data included: load the rules again."""
     import importlib

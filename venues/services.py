@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from training.programmes import scheduling
+from training.programmes.actions import SchedulingError, save_session
 from training.programmes.models import DeliveryMode, Session
 from venues.models import StudyRoute, Venue, VenuePhoto
 
@@ -36,23 +37,31 @@ class RouteClash(Exception):
 
 
 @transaction.atomic
-def schedule_route_outing(route: StudyRoute, *, course, organiser, starts_at, capacity=None) -> Session:
+def schedule_route_outing(route: StudyRoute, *, by, course, organiser, starts_at, capacity=None) -> Session:
     """One session covering the whole route; each stop's venue must be free for its part."""
     stops = list(route.stops.select_related("venue").order_by("order"))
     if not stops:
         raise RouteClash([_("The route has no stops.")])
-    messages, cursor = [], starts_at
+    parts, cursor = [], starts_at
     for stop in stops:
         end = cursor + timedelta(minutes=stop.minutes)
-        problems = scheduling.check(scheduling.Proposal(cursor, end, venue=stop.venue), suggest=False)
-        messages += [f"{stop.order}. {stop.venue.name}：{message}" for message in problems.messages()]
+        parts.append(scheduling.Proposal(cursor, end, venue=stop.venue))
         cursor = end
-    if messages:
-        raise RouteClash(messages)
     session = Session(
         course=course, title=_("Study route: %(name)s") % {"name": route.name}, kind=Session.Kind.FIELD_STUDY,
         starts_at=starts_at, ends_at=cursor, venue=stops[0].venue, mode=DeliveryMode.OFFLINE,
         organiser=organiser, capacity=capacity,
     )
-    session.save()
-    return session
+    try:
+        return save_session(session, by=by, parts=parts)
+    except SchedulingError as error:
+        raise RouteClash(_stop_messages(stops, parts, error)) from None
+
+
+def _stop_messages(stops, parts, error: SchedulingError) -> list[str]:
+    """Name the stop at which each rule broke, as the organiser plans by stops."""
+    messages = []
+    for stop, proposal in zip(stops, parts, strict=True):
+        messages += [f"{stop.order}. {stop.venue.name}：{message}"
+                     for message in scheduling.check(proposal, suggest=False).messages()]
+    return messages or error.problems.messages()

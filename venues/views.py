@@ -170,7 +170,7 @@ def route_detail(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied
         if form.is_valid():
             try:
-                session = services.schedule_route_outing(route, **form.cleaned_data)
+                session = services.schedule_route_outing(route, by=request.user, **form.cleaned_data)
             except services.RouteClash as clash:
                 clash_messages = clash.messages
             else:

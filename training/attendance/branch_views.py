@@ -28,6 +28,7 @@ from training.attendance.models import Attendance
 from training.organisation import access
 from training.organisation import audit as audit_log
 from training.organisation.models import AuditEntry, Member, Organisation, PolicyRule
+from training.programmes.actions import SchedulingError
 from training.programmes.models import Enrolment, Session
 
 
@@ -396,13 +397,19 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
     form = MeetingForm(request.POST or None, initial={"day": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        session = orglife.record_branch_meeting(
-            branch, kind=data["kind"], starts_at=form.starts_at(), minutes=data["minutes"], title=data["title"],
-            first_topic=data["first_topic"], first_topic_format=data["first_topic_format"], summary=data["summary"],
-        )
-        messages.success(request, _("Meeting saved. Now mark who attended."))
-        url = reverse("roster", args=[session.pk])
-        return redirect(url if scope.role == access.SECRETARY else f"{url}?branch={branch.pk}")
+        try:
+            session = orglife.record_branch_meeting(
+                branch, by=request.user, kind=data["kind"], starts_at=form.starts_at(), minutes=data["minutes"],
+                title=data["title"], first_topic=data["first_topic"], first_topic_format=data["first_topic_format"],
+                summary=data["summary"],
+            )
+        except SchedulingError as error:
+            for message in error.problems.messages():
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Meeting saved. Now mark who attended."))
+            url = reverse("roster", args=[session.pk])
+            return redirect(url if scope.role == access.SECRETARY else f"{url}?branch={branch.pk}")
     return render(request, "training/meeting_form.html", {"branch": branch, "form": form})
 
 

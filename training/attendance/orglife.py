@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from training.attendance.actions import AttendanceError
 from training.attendance.models import Attendance
 from training.organisation.models import Organisation, PolicyRule
+from training.programmes.actions import check_may_schedule, save_session
 from training.programmes.models import (
     Course,
     DeliveryMode,
@@ -80,9 +81,11 @@ def _course_for(kind: str, branch: Organisation, year: int) -> Course:
 
 @transaction.atomic
 def record_branch_meeting(
-    branch: Organisation, *, kind: str, starts_at: datetime, minutes: int, title: str, first_topic: str = "",
+    branch: Organisation, *, by, kind: str, starts_at: datetime, minutes: int, title: str, first_topic: str = "",
     first_topic_format: str = "", summary: str = "", venue=None,
 ) -> Session:
+    """A branch meeting (三会一课, 主题党日): a session of the branch, scheduled like any other."""
+    check_may_schedule(by, branch)
     if kind not in ORG_LIFE_KINDS:
         raise AttendanceError(_("Not a kind of organisational life."))
     if first_topic_format and first_topic_format not in FirstTopicFormat.values:
@@ -95,8 +98,7 @@ def record_branch_meeting(
         credited_hours=meeting_hours(minutes, year),
         status=Session.Status.COMPLETED if starts_at < timezone.now() else Session.Status.SCHEDULED,
     )
-    session.save()
-    return session
+    return save_session(session, by=by)
 
 
 @dataclass

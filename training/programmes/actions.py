@@ -8,9 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from training.organisation import access
+from training.organisation.access import scope_for
+from training.organisation.models import Organisation
 from training.programmes import scheduling
 from training.programmes.models import Course, Session, SessionSeries
 from training.programmes.signals import session_changed
@@ -79,13 +84,42 @@ def _announce(session: Session, before: dict | None) -> None:
                              previous_year=timezone.localtime(before["starts_at"]).year)
 
 
-@transaction.atomic
-def save_session(session: Session, *, changed_fields: list[str] | None = None) -> Session:
-    """Create or update ``session`` after checking every rule again inside the transaction."""
-    problems = scheduling.check(_proposal(session), suggest=False)
+def check_may_schedule(by, organiser: Organisation) -> None:
+    """Organisers schedule within their subtree; a branch secretary only her own branch's meetings."""
+    scope = scope_for(by)
+    allowed = scope is not None and scope.covers(organiser.path) and (
+        scope.role in (access.ORGANISER, access.SUPERUSER)
+        or (scope.role == access.SECRETARY and organiser.pk == scope.organisation_id)
+    )
+    if not allowed:
+        raise PermissionDenied(_("You may not schedule sessions for this organisation."))
+
+
+def _check(session: Session, parts: list[scheduling.Proposal] | None) -> None:
+    """Every hard rule, on the whole session or on its parts (the stops of a study route)."""
+    problems = scheduling.Problems()
+    for proposal in parts or [_proposal(session)]:
+        for name, messages in scheduling.check(proposal, suggest=False).by_field.items():
+            for message in messages:
+                problems.add(name, message)
     if problems:
         raise SchedulingError(problems)
+
+
+@transaction.atomic
+def save_session(
+    session: Session, *, by, changed_fields: list[str] | None = None, parts: list[scheduling.Proposal] | None = None
+) -> Session:
+    """Create or update ``session`` after checking who may and every rule, inside the transaction.
+
+    The one way a session is created or edited: the form, a branch meeting and a study-route
+    outing all come here (a series through ``create_series``, with the same checks per date).
+    """
     before = _stored(session)
+    if before is not None:
+        check_may_schedule(by, Session.objects.select_related("organiser").get(pk=session.pk).organiser)
+    check_may_schedule(by, session.organiser)
+    _check(session, parts)
     session.programme_id = session.course.programme_id  # a session belongs to its course's programme
     session.save()
     _announce(session, before)
@@ -97,7 +131,8 @@ def save_session(session: Session, *, changed_fields: list[str] | None = None) -
 
 
 @transaction.atomic
-def reschedule_session(session: Session, starts_at, ends_at) -> Session:
+def reschedule_session(session: Session, starts_at, ends_at, *, by) -> Session:
+    check_may_schedule(by, session.organiser)
     before = _stored(session)
     session.starts_at, session.ends_at = starts_at, ends_at
     problems = scheduling.check(_proposal(session), suggest=False)
@@ -110,8 +145,10 @@ def reschedule_session(session: Session, starts_at, ends_at) -> Session:
 
 
 @transaction.atomic
-def update_course(course: Course) -> Course:
+def update_course(course: Course, *, by) -> Course:
     """Save a course; its sessions follow its programme, and their attendance its hours."""
+    if course.pk and not Course.objects.writable_by(by).filter(pk=course.pk).exists():
+        raise PermissionDenied(_("This course belongs to a programme outside your area; you cannot change it."))
     before = Course.objects.filter(pk=course.pk).values("programme_id", "credited_hours").first()
     course.save()
     if before is None:
@@ -133,7 +170,8 @@ def update_course(course: Course) -> Course:
 
 
 @transaction.atomic
-def cancel_session(session: Session, reason: str = "") -> Session:
+def cancel_session(session: Session, reason: str = "", *, by) -> Session:
+    check_may_schedule(by, session.organiser)
     session.status = Session.Status.CANCELLED
     session.cancellation_reason = reason[:200]
     session.save(update_fields=["status", "cancellation_reason"])
@@ -161,6 +199,7 @@ def series_clashes(template: Session, slots: list[scheduling.Slot]) -> list[Clas
 @transaction.atomic
 def create_series(template: Session, weeks: int, every: int, by) -> SessionSeries:
     """Every occurrence or none: a clash on any date raises ``SeriesClash`` and saves nothing."""
+    check_may_schedule(by, template.organiser)
     slots = plan_series(template, weeks, every)
     clashes = series_clashes(template, slots)
     if clashes:

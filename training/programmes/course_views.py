@@ -81,7 +81,7 @@ def course_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(_("This course belongs to a programme outside your area; you cannot change it."))
     form = CourseForm(request.POST or None, instance=course, user=request.user)
     if request.method == "POST" and form.is_valid():
-        scheduling_actions.update_course(form.save(commit=False))
+        scheduling_actions.update_course(form.save(commit=False), by=request.user)
         messages.success(request, _("Course saved."))
         return redirect("course_list")
     return render(request, "training/simple_form.html", {"form": form, "title": _("Edit course"),

@@ -149,7 +149,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
     form = SessionForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            session = scheduling_actions.save_session(form.save(commit=False))
+            session = scheduling_actions.save_session(form.save(commit=False), by=request.user)
         except scheduling_actions.SchedulingError as error:
             _apply_problems(form, error)
         else:
@@ -165,7 +165,7 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = SessionForm(request.POST or None, instance=session, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            scheduling_actions.save_session(form.save(commit=False), changed_fields=form.changed_data)
+            scheduling_actions.save_session(form.save(commit=False), by=request.user, changed_fields=form.changed_data)
         except scheduling_actions.SchedulingError as error:
             _apply_problems(form, error)
         else:
@@ -186,7 +186,9 @@ def session_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            scheduling_actions.reschedule_session(session, form.cleaned_data["starts_at"], form.cleaned_data["ends_at"])
+            scheduling_actions.reschedule_session(
+                session, form.cleaned_data["starts_at"], form.cleaned_data["ends_at"], by=request.user
+            )
         except scheduling_actions.SchedulingError as error:
             _apply_problems(form, error)
         else:
@@ -206,7 +208,7 @@ def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     if session.status != Session.Status.SCHEDULED:
         messages.error(request, _("Only a scheduled session can be cancelled."))
     elif form.is_valid():
-        scheduling_actions.cancel_session(session, form.cleaned_data["reason"])
+        scheduling_actions.cancel_session(session, form.cleaned_data["reason"], by=request.user)
         messages.success(request, _("Session cancelled; the secretaries concerned are told."))
     return redirect("session_detail", session.pk)
 

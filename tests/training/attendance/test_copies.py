@@ -82,7 +82,7 @@ def test_rescheduling_into_last_year_moves_the_rows_and_both_years_figures(
     session = district.district_session
     new_start = timezone.localtime(session.starts_at).replace(year=recorded - 1, month=12, day=30)
     with django_capture_on_commit_callbacks(execute=True):
-        reschedule_session(session, new_start, new_start + timedelta(hours=2))
+        reschedule_session(session, new_start, new_start + timedelta(hours=2), by=factories.superuser())
     assert set(Attendance.objects.filter(session=session).values_list("year", "month")) == {(recorded - 1, 12)}
     assert_figures_match_raw(district, recorded, recorded - 1)
 
@@ -94,7 +94,7 @@ def test_a_course_moved_to_another_programme_takes_its_sessions_and_their_rows(
     other = factories.programme(district.root, name="冬训", year=recorded)
     course.programme = other
     with django_capture_on_commit_callbacks(execute=True):
-        update_course(course)
+        update_course(course, by=factories.superuser())
     assert set(Attendance.objects.filter(session__course=course).values_list("programme_id", flat=True)) == {other.pk}
     assert_figures_match_raw(district, recorded)
 
@@ -103,7 +103,7 @@ def test_new_hours_on_a_course_are_credited_to_its_past_sessions(district, recor
     course = district.session_a1.course
     course.credited_hours = Decimal("3.5")
     with django_capture_on_commit_callbacks(execute=True):
-        update_course(course)
+        update_course(course, by=factories.superuser())
     assert Attendance.objects.get(session=district.session_a1).credited_hours == Decimal("3.5")
 
 
@@ -113,7 +113,7 @@ def test_editing_a_session_to_another_course_and_hours_recopies(district, record
                                   credited_hours=Decimal("4"), mode=DeliveryMode.OFFLINE)
     session.course, session.credited_hours = other, Decimal("1.5")
     with django_capture_on_commit_callbacks(execute=True):
-        save_session(session, changed_fields=["course", "credited_hours"])
+        save_session(session, by=factories.superuser(), changed_fields=["course", "credited_hours"])
     row = Attendance.objects.get(session=session)
     assert (row.programme_id, row.credited_hours) == (other.programme_id, Decimal("1.5"))
     assert_figures_match_raw(district, recorded)

@@ -57,7 +57,7 @@ def test_catalogue_filters_by_category(client_as, district):
     make_course(programme, "社区专题", [Category.COMMUNITY])
     make_course(programme, "通用课", [])
     factories.session(district.street_a, course=organ)
-    scheduling_actions.cancel_session(factories.session(district.street_a, course=organ))
+    scheduling_actions.cancel_session(factories.session(district.street_a, course=organ), by=factories.superuser())
     page = client_as("organiser").get(reverse("course_list"), {"category": "organ"}).context["page"]
     titles = {c.title: c for c in page}
     assert {"机关专题", "通用课"} <= set(titles) and "社区专题" not in titles

@@ -56,8 +56,8 @@ def test_ics_feed_for_an_organisation_parses_back(client, client_as, personas, d
 def test_ics_feed_stays_current_and_shows_cancellation(client, personas, district, long_session, hall):
     feed = CalendarFeed.objects.create(venue=hall, created_by=personas["organiser"])
     scheduling_actions.reschedule_session(long_session, long_session.starts_at + timedelta(days=1),
-                                long_session.ends_at + timedelta(days=1))
-    scheduling_actions.cancel_session(long_session, "台风预警")
+                                         long_session.ends_at + timedelta(days=1), by=personas["organiser"])
+    scheduling_actions.cancel_session(long_session, "台风预警", by=personas["organiser"])
     event = next(iter(parse(client, feed).walk("VEVENT")))
     assert str(event["STATUS"]) == "CANCELLED"
     assert event.decoded("DTSTART") == long_session.starts_at.replace(microsecond=0)
@@ -105,11 +105,11 @@ def test_change_and_cancel_email_the_secretaries_of_enrolled_members(secretaries
     enrolment.enrol(long_session, Member.objects.filter(pk=district.member_a1.pk))
     with django_capture_on_commit_callbacks(execute=True):
         scheduling_actions.reschedule_session(long_session, long_session.starts_at + timedelta(hours=3),
-                                    long_session.ends_at + timedelta(hours=3))
+                                             long_session.ends_at + timedelta(hours=3), by=secretaries["organiser"])
     assert [m.to for m in mail.outbox] == [["a1@example.org"]]
     assert "变更" in mail.outbox[0].subject
     with django_capture_on_commit_callbacks(execute=True):
-        scheduling_actions.cancel_session(long_session, "场地维修")
+        scheduling_actions.cancel_session(long_session, "场地维修", by=secretaries["organiser"])
     assert "取消" in mail.outbox[1].subject and "场地维修" in mail.outbox[1].body
 
 

@@ -63,7 +63,7 @@ def test_a_session_inside_another_and_one_around_it_both_clash(booked, hall):
 
 
 def test_cancelled_session_frees_the_venue(booked, hall):
-    scheduling_actions.cancel_session(booked)
+    scheduling_actions.cancel_session(booked, by=factories.superuser())
     assert not scheduling.check(proposal(at(5, 10), at(5, 11), venue=hall))
 
 
@@ -173,7 +173,7 @@ def test_series_with_one_clash_creates_nothing(booked, hall, district):
     )
     before = Session.objects.count()
     with pytest.raises(scheduling_actions.SeriesClash) as raised:
-        scheduling_actions.create_series(template, weeks=6, every=1, by=None)
+        scheduling_actions.create_series(template, weeks=6, every=1, by=factories.superuser())
     assert [str(clash.day) for clash in raised.value.clashes] == ["2030-03-05"]
     assert Session.objects.count() == before
     assert not SessionSeries.objects.exists()
@@ -184,7 +184,7 @@ def test_series_creates_every_week_at_the_same_local_time(booked, hall, district
         course=booked.course, title="每周二晚书记班", starts_at=at(5, 18, 30), ends_at=at(5, 20, 30),
         venue=hall, mode=DeliveryMode.OFFLINE, organiser=district.street_a,
     )
-    series = scheduling_actions.create_series(template, weeks=6, every=1, by=None)
+    series = scheduling_actions.create_series(template, weeks=6, every=1, by=factories.superuser())
     starts = list(series.sessions.order_by("starts_at").values_list("starts_at", flat=True))
     assert len(starts) == 6
     assert all(start.astimezone(TZ).weekday() == 1 and start.astimezone(TZ).hour == 18 for start in starts)
