@@ -27,7 +27,8 @@ from training.attendance.models import Attendance, MakeupAssignment
 from training.attendance.rules import AttendanceError, check_marks, refused_by_audience
 from training.attendance.signals import attendance_changed
 from training.organisation.access import scope_for
-from training.organisation.models import Member, Organisation
+from training.organisation.audit import audit
+from training.organisation.models import AuditEntry, Member, Organisation
 from training.programmes.models import Enrolment, Session
 
 WRITE_BATCH = 2000
@@ -95,9 +96,12 @@ def record_attendance(
                 _check_scope(by, [paths[mark.member.branch_id] for mark in marks])
             if not admission_checked:
                 _check_admission(session, marks, paths)
+        corrections: list[str] = []
         for start in range(0, len(marks), WRITE_BATCH):
             written += _upsert(session, marks[start:start + WRITE_BATCH], by, channel, rules, known_changed,
-                               lone_write)
+                               lone_write, corrections)
+        if corrections:  # a changed mark keeps its old value in the audit trail
+            audit(by, AuditEntry.Action.CORRECTION, f"session {session.pk}", "; ".join(corrections))
         if written:
             attendance_changed.send(
                 sender=Attendance, branch_ids={mark.member.branch_id for mark in marks}, years=[session_year(session)]
@@ -172,7 +176,7 @@ def _check_makeups(makeups: Sequence[Mark]) -> None:
 
 def _upsert(
     session: Session, marks: Sequence[Mark], by, channel: str, rules: CreditRules, known_changed: bool,
-    lone_write: bool = False,
+    lone_write: bool = False, corrections: list[str] | None = None,
 ) -> int:
     existing = {} if known_changed else {
         row[0]: row[1:]
@@ -190,6 +194,9 @@ def _upsert(
             continue
         if stored and mark.channel is None and (stored[0], stored[4]) == (mark.status, mark.makeup_for_id):
             continue  # the status stands: keep how it was recorded (a QR scan stays a scan, a log its minutes)
+        if stored and corrections is not None:
+            corrections.append(f"{mark.member.pk}: {stored[0]}/{stored[1]}/{stored[3]} → "
+                               f"{mark.status}/{mark_channel}/{hours}")
         row = Attendance(
             session=session, member=mark.member, status=mark.status, channel=mark_channel, minutes=mark.minutes,
             credited_hours=hours, makeup_for_id=mark.makeup_for_id, recorded_by=by, recorded_at=now,
@@ -257,20 +264,73 @@ def assign_makeup(missed: Session, members: Sequence[Member], makeup_session: Se
     return len(members)
 
 
+@dataclass(frozen=True)
+class MakeupResult:
+    attendance: Attendance
+    assigned_now: bool  # no assignment existed: the replay was assigned and credited in one step
+
+
 @transaction.atomic
-def complete_makeup(missed: Session, member: Member, by, minutes: int = 0) -> Attendance:
-    """Write the ``makeup`` attendance: on the make-up session, or on the missed one for its replay."""
-    assignment = MakeupAssignment.objects.filter(missed_session=missed, member=member).first()
-    target = assignment.makeup_session if assignment and assignment.makeup_session_id else missed
+def complete_makeup(missed: Session, member: Member, by, minutes: int = 0) -> MakeupResult:
+    """Credit make-up study for a recorded absence: on the make-up session, or on the missed one
+    for its replay (replacing the absence, which is kept on the assignment for an undo).
+
+    Without an assignment the replay is assigned in the same step, and the result says so.
+    """
+    absence = Attendance.objects.filter(session=missed, member=member, attended=False).first()
+    if absence is None:
+        raise AttendanceError(_("A make-up can only be recorded for a recorded absence."))
+    assignment, assigned_now = MakeupAssignment.objects.select_for_update().get_or_create(
+        missed_session=missed, member=member, defaults={"assigned_by": by}
+    )
+    target = assignment.makeup_session or missed
     record_attendance(
         target,
         [Mark(member, Attendance.Status.PRESENT, minutes=minutes, makeup_for_id=missed.pk)],
         by=by, channel=Attendance.Channel.MAKEUP,
     )
-    if assignment:
-        assignment.completed_at = timezone.now()
-        assignment.save(update_fields=["completed_at"])
-    return Attendance.objects.get(session=target, member=member)
+    assignment.completed_at = timezone.now()
+    assignment.missed_status, assignment.missed_channel = absence.status, absence.channel
+    assignment.save(update_fields=["completed_at", "missed_status", "missed_channel"])
+    return MakeupResult(Attendance.objects.get(session=target, member=member), assigned_now)
+
+
+@transaction.atomic
+def undo_makeup(missed: Session, member: Member, by) -> None:
+    """Take back a make-up credited by mistake: the absence it replaced comes back."""
+    assignment = (
+        MakeupAssignment.objects.select_for_update().select_related("makeup_session")
+        .filter(missed_session=missed, member=member, completed_at__isnull=False).first()
+    )
+    if assignment is None:
+        raise AttendanceError(_("No make-up has been recorded for this absence."))
+    if assignment.makeup_session_id and assignment.makeup_session_id != missed.pk:
+        remove_attendance(assignment.makeup_session, [member], by=by)
+    else:
+        restored = Mark(member, assignment.missed_status or Attendance.Status.ABSENT,
+                        channel=assignment.missed_channel or Attendance.Channel.ROSTER)
+        record_attendance(missed, [restored], by=by, channel=restored.channel)
+    assignment.completed_at = None
+    assignment.save(update_fields=["completed_at"])
+    audit(by, AuditEntry.Action.CORRECTION, f"session {missed.pk} member {member.member_number}",
+          "make-up undone")
+
+
+@transaction.atomic
+def remove_attendance(session: Session, members: Sequence[Member], *, by) -> int:
+    """Delete these members' rows of ``session`` (a make-up taken back); the old rows go to the audit."""
+    paths = _branch_paths(session, [Mark(member, Attendance.Status.ABSENT) for member in members], by)
+    _check_scope(by, [paths[member.branch_id] for member in members])
+    rows = Attendance.objects.filter(session=session, member__in=members)
+    removed = list(rows.values_list("member_id", "status", "channel", "credited_hours"))
+    if not removed:
+        return 0
+    rows.delete()
+    audit(by, AuditEntry.Action.CORRECTION, f"session {session.pk}",
+          "removed " + "; ".join(f"{member}: {status}/{channel}/{hours}" for member, status, channel, hours in removed))
+    attendance_changed.send(sender=Attendance, branch_ids={member.branch_id for member in members},
+                            years=[session_year(session)])
+    return len(removed)
 
 
 def record_home_study(session: Session, members: Sequence[Member], by) -> int:

@@ -319,10 +319,15 @@ def makeup_list(request: HttpRequest) -> HttpResponse:
     }
     for row in page:
         row.assignment = assignments.get((row.session_id, row.member_id))
+    made_up = (
+        Attendance.objects.filter(member__in=members, channel=Attendance.Channel.MAKEUP, makeup_for__isnull=False,
+                                  year=year)
+        .select_related("member", "makeup_for__course").order_by("-recorded_at")[:30]
+    )
     later = (Session.objects.visible_to(request.user).filter(starts_at__gte=timezone.now())
              .exclude(status=Session.Status.CANCELLED).select_related("course").order_by("starts_at")[:30])
     return render(request, "training/makeup_list.html", {
-        "branch": branch, "page": page, "later_sessions": later, "year": year, "years": years,
+        "branch": branch, "page": page, "later_sessions": later, "year": year, "years": years, "made_up": made_up,
         "branch_param": "" if scope.role == access.SECRETARY else branch.pk,
     })
 
@@ -337,12 +342,18 @@ def makeup_action(request: HttpRequest) -> HttpResponse:
     member = access.get_object_for_user(Member.objects.filter(branch=branch), request.user,
                                         pk=_int(request.POST.get("member")))
     missed = _session(request, _int(request.POST.get("missed")))
-    if not Attendance.objects.filter(session=missed, member=member, attended=False).exists():
-        raise Http404
+    action = request.POST.get("action")
     try:
-        if request.POST.get("action") == "complete":
-            attendance_actions.complete_makeup(missed, member, request.user)
-            messages.success(request, _("Make-up study recorded for %(name)s.") % {"name": member.name})
+        if action == "undo":
+            attendance_actions.undo_makeup(missed, member, request.user)
+            messages.success(request, _("The make-up of %(name)s was taken back; the absence is back on the list.")
+                             % {"name": member.name})
+        elif action == "complete":
+            result = attendance_actions.complete_makeup(missed, member, request.user)
+            messages.success(request, (
+                _("The replay was assigned to %(name)s and the make-up recorded.") if result.assigned_now
+                else _("Make-up study recorded for %(name)s.")
+            ) % {"name": member.name})
         else:
             later_id = request.POST.get("makeup_session", "")
             later = _session(request, int(later_id)) if later_id.isdigit() else None

@@ -160,6 +160,10 @@ class MakeupAssignment(models.Model):
     )
     assigned_at = models.DateTimeField(_("assigned at"), default=timezone.now)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    # The absence the make-up replaced when it was credited on the missed session itself (the
+    # replay): undoing the make-up restores it.
+    missed_status = models.CharField(_("status before the make-up"), max_length=12, blank=True)
+    missed_channel = models.CharField(_("channel before the make-up"), max_length=12, blank=True)
 
     class Meta:
         verbose_name = _("make-up assignment")

@@ -36,7 +36,8 @@ def test_missed_list_assign_and_complete_makeup_via_replay(district, client_as, 
     client.post(reverse("makeup_action"), {"member": district.member_a1.pk, "missed": missed.pk, "action": "complete"})
     row = Attendance.objects.get(session=missed, member=district.member_a1)
     assert (row.channel, row.makeup_for_id, row.attended) == ("makeup", missed.pk, True)
-    assert "三月主题党日" not in client.get(reverse("makeup_list")).text
+    pending, made_up = client.get(reverse("makeup_list")).text.split('id="made-up"')
+    assert "三月主题党日" not in pending and "三月主题党日" in made_up
 
 
 def test_makeup_in_a_later_session_links_to_the_missed_one(district, client_as, missed):
@@ -151,3 +152,53 @@ def test_ledger_print_view_and_xlsx_neutralise_formulas(district, client_as, per
 def test_ledger_of_another_branch_is_not_found_for_organisers_outside(district, client_as):
     response = client_as("organiser").get(reverse("ledger_xlsx") + f"?branch={district.branch_b1.pk}")
     assert response.status_code == 404
+
+
+def test_a_makeup_without_an_assignment_assigns_the_replay_in_the_same_step_and_says_so(
+    district, client_as, missed
+):
+    response = client_as("secretary_a1").post(
+        reverse("makeup_action"), {"member": district.member_a1.pk, "missed": missed.pk, "action": "complete"},
+        follow=True,
+    )
+    assert "已为张甲一安排观看回放补学，并登记为已补学" in response.text
+    assignment = MakeupAssignment.objects.get(missed_session=missed, member=district.member_a1)
+    assert assignment.makeup_session is None and assignment.completed_at is not None
+
+
+def test_a_makeup_of_the_replay_can_be_taken_back(district, client_as, missed):
+    client = client_as("secretary_a1")
+    action = {"member": district.member_a1.pk, "missed": missed.pk}
+    client.post(reverse("makeup_action"), action | {"action": "complete"})
+    response = client.post(reverse("makeup_action"), action | {"action": "undo"}, follow=True)
+    assert "已撤销张甲一的补学登记" in response.text
+    row = Attendance.objects.get(session=missed, member=district.member_a1)
+    assert (row.status, row.channel, row.makeup_for_id, row.credited_hours) == ("absent", "roster", None, 0)
+    assert MakeupAssignment.objects.get(missed_session=missed, member=district.member_a1).completed_at is None
+    assert attendance_actions.missed_not_made_up([district.member_a1]).exists()
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.CORRECTION, detail="make-up undone").exists()
+
+
+def test_a_makeup_in_a_later_session_can_be_taken_back(district, client_as, missed):
+    later = factories.session(district.branch_a1, title="集中补学", starts_at=timezone.now() - timedelta(hours=2))
+    client = client_as("secretary_a1")
+    action = {"member": district.member_a1.pk, "missed": missed.pk}
+    client.post(reverse("makeup_action"), action | {"action": "assign", "makeup_session": later.pk})
+    client.post(reverse("makeup_action"), action | {"action": "complete"})
+    client.post(reverse("makeup_action"), action | {"action": "undo"})
+    assert not Attendance.objects.filter(session=later, member=district.member_a1).exists()
+    assert Attendance.objects.get(session=missed, member=district.member_a1).status == "absent"
+    removed = AuditEntry.objects.get(action=AuditEntry.Action.CORRECTION, target=f"session {later.pk}")
+    assert f"{district.member_a1.pk}: present/makeup" in removed.detail
+
+
+def test_a_changed_mark_keeps_its_old_value_in_the_audit_trail(district, client_as):
+    client = client_as("secretary_a1")
+    url = reverse("roster_mark", args=[district.session_a1.pk])
+    member = district.member_a1
+    client.post(url, {"member": member.pk, f"m{member.pk}": "present"})
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.CORRECTION).exists()  # a first mark corrects nothing
+    client.post(url, {"member": member.pk, f"m{member.pk}": "absent"})
+    correction = AuditEntry.objects.get(action=AuditEntry.Action.CORRECTION)
+    assert correction.target == f"session {district.session_a1.pk}"
+    assert f"{member.pk}: present/roster/2.0 → absent/roster/0" in correction.detail
