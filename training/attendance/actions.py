@@ -297,21 +297,24 @@ def complete_makeup(missed: Session, member: Member, by, minutes: int = 0) -> Ma
 
 @transaction.atomic
 def undo_makeup(missed: Session, member: Member, by) -> None:
-    """Take back a make-up credited by mistake: the absence it replaced comes back."""
-    assignment = (
-        MakeupAssignment.objects.select_for_update().select_related("makeup_session")
-        .filter(missed_session=missed, member=member, completed_at__isnull=False).first()
-    )
-    if assignment is None:
+    """Take back a make-up credited by mistake: the absence it replaced comes back.
+
+    The make-up row says where it was credited; the assignment, when there is one, keeps the
+    absence it replaced (else it was an absence recorded on the roster).
+    """
+    made_up = Attendance.objects.filter(member=member, makeup_for=missed).select_related("session").first()
+    if made_up is None:
         raise AttendanceError(_("No make-up has been recorded for this absence."))
-    if assignment.makeup_session_id and assignment.makeup_session_id != missed.pk:
-        remove_attendance(assignment.makeup_session, [member], by=by)
+    assignment = MakeupAssignment.objects.select_for_update().filter(missed_session=missed, member=member).first()
+    if made_up.session_id != missed.pk:
+        remove_attendance(made_up.session, [member], by=by)
     else:
-        restored = Mark(member, assignment.missed_status or Attendance.Status.ABSENT,
-                        channel=assignment.missed_channel or Attendance.Channel.ROSTER)
+        restored = Mark(member, (assignment and assignment.missed_status) or Attendance.Status.ABSENT,
+                        channel=(assignment and assignment.missed_channel) or Attendance.Channel.ROSTER)
         record_attendance(missed, [restored], by=by, channel=restored.channel)
-    assignment.completed_at = None
-    assignment.save(update_fields=["completed_at"])
+    if assignment is not None:
+        assignment.completed_at = None
+        assignment.save(update_fields=["completed_at"])
     audit(by, AuditEntry.Action.CORRECTION, f"session {missed.pk} member {member.member_number}",
           "make-up undone")
 

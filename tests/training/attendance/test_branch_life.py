@@ -202,3 +202,15 @@ def test_a_changed_mark_keeps_its_old_value_in_the_audit_trail(district, client_
     correction = AuditEntry.objects.get(action=AuditEntry.Action.CORRECTION)
     assert correction.target == f"session {district.session_a1.pk}"
     assert f"{member.pk}: present/roster/2.0 → absent/roster/0" in correction.detail
+
+
+def test_a_makeup_recorded_before_assignments_existed_can_be_taken_back_too(district, client_as, missed):
+    """The make-up row itself says where it was credited; no assignment is needed to undo it."""
+    later = factories.session(district.branch_a1, title="集中补学", starts_at=timezone.now() - timedelta(hours=2))
+    row = factories.attendance(later, district.member_a1, channel=Attendance.Channel.MAKEUP)
+    row.makeup_for = missed
+    row.save(update_fields=["makeup_for"])
+    client_as("secretary_a1").post(reverse("makeup_action"), {"member": district.member_a1.pk, "missed": missed.pk,
+                                                              "action": "undo"})
+    assert not Attendance.objects.filter(session=later, member=district.member_a1).exists()
+    assert attendance_actions.missed_not_made_up([district.member_a1]).exists()
