@@ -5,7 +5,6 @@ import io
 import qrcode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -17,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jiangbei.ratelimit import RateLimit, client_address
 from lectures import exports, reports, services
 from lectures.availability import HOLDING_STATES
 from lectures.forms import (
@@ -462,25 +462,23 @@ def lecture_qr(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Audience feedback (no account) -------------------------------------------------------------------
 
 
-def _client_key(request: HttpRequest, token: str) -> str:
-    address = request.META.get("REMOTE_ADDR", "")
-    return f"lecture-feedback:{token}:{address}"
+def _feedback_limit(request: HttpRequest, token: str) -> RateLimit:
+    return RateLimit({f"lecture-feedback:{token}:{client_address(request)}": FEEDBACK_LIMIT}, 3600)
 
 
 def feedback(request: HttpRequest, token: str) -> HttpResponse:
     lecture = get_object_or_404(Lecture.objects.exclude(feedback_token=None), feedback_token=token)
     form = FeedbackForm(request.POST or None)
     if request.method == "POST":
-        key = _client_key(request, token)
-        count = cache.get(key, 0)
-        if count >= FEEDBACK_LIMIT:
+        limit = _feedback_limit(request, token)
+        if limit.exceeded():
             return render(request, "lectures/feedback_form.html", {
                 "lecture": lecture, "form": form, "limited": True,
             }, status=429)
         if form.is_valid():
             form.instance.lecture = lecture
             form.save()
-            cache.set(key, count + 1, 3600)
+            limit.hit()
             return render(request, "lectures/feedback_thanks.html", {"lecture": lecture})
     return render(request, "lectures/feedback_form.html", {"lecture": lecture, "form": form}, status=400 if form.errors else 200)
 

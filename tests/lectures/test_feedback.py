@@ -84,3 +84,13 @@ def test_feedback_summary_on_the_lecture_page(client_as, lecture):
     Feedback.objects.bulk_create([Feedback(lecture=lecture, rating=r) for r in (5, 4, 3)])
     page = client_as("organiser").get(f"/lectures/{lecture.pk}/").content.decode()
     assert "4.0" in page and "3条评价" in page
+
+
+def test_behind_a_proxy_the_limit_follows_the_client_address(settings, lecture):
+    """With CLIENT_IP_HEADER set, listeners behind one proxy are told apart (the same limiter as check-in)."""
+    settings.CLIENT_IP_HEADER = "X-Real-IP"
+    url = f"/lectures/f/{lecture.ensure_feedback_token()}/"
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    first = Client(**proxy, HTTP_X_REAL_IP="203.0.113.7")
+    assert [first.post(url, {"rating": "5"}).status_code for _ in range(6)] == [200] * 5 + [429]
+    assert Client(**proxy, HTTP_X_REAL_IP="203.0.113.8").post(url, {"rating": "4"}).status_code == 200

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jiangbei.ratelimit import client_address
 from training.attendance import actions as attendance_actions
 from training.attendance import checkin as checkin_module
 from training.attendance import ledger as ledger_module
@@ -271,13 +272,13 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
     refused = checkin_module.refusal(session)
     if refused:
         return render(request, "training/checkin.html", {**context, "error": refused}, status=400)
-    limiter = checkin_module.FailureLimit(session, checkin_module.client_address(request), identity.get("identifier", ""))
+    limiter = checkin_module.FailureLimit(session, client_address(request), identity.get("identifier", ""))
     if limiter.exceeded():
         error = _("Too many attempts. Please ask the secretary for help.")
         return render(request, "training/checkin.html", {**context, "error": error}, status=429)
     if found.member is None:
         if form.is_valid():
-            limiter.count_failure()
+            limiter.hit()
             error = _("We could not find you in this session's list. Check your name and member number or phone.")
         else:
             error = None  # the form shows its own messages

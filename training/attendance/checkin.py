@@ -13,13 +13,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from jiangbei.db import prepared_cursor
+from jiangbei.ratelimit import RateLimit
 from training.attendance import actions as attendance_actions
 from training.attendance.actions import AttendanceError, Mark
 from training.attendance.credit import CreditRules, session_year
@@ -182,24 +182,12 @@ def refusal(session: Session, now: datetime | None = None) -> str | None:
     return None
 
 
-def client_address(request) -> str:
-    """The client's address: from ``CLIENT_IP_HEADER`` behind a proxy, else the connection's."""
-    header = settings.CLIENT_IP_HEADER
-    if header:
-        forwarded = request.META.get("HTTP_" + header.upper().replace("-", "_"), "").split(",")[0].strip()
-        if forwarded:
-            return forwarded
-    return request.META.get("REMOTE_ADDR", "")
-
-
-class FailureLimit:
+class FailureLimit(RateLimit):
     """Wrong identities in ``WINDOW_SECONDS``: per identifier (any session) and per address and session.
 
     The identifier limit stops guessing the name behind a known number or phone; the address
     limit stops trying numbers, and is high enough for a meeting room behind one shared Wi-Fi
-    address. Counts live in the shared cache (Redis in production), identifiers only as keyed
-    hashes. A check and its count are two cache calls, so a burst can pass the limit by at most
-    the number of requests served at once.
+    address. Identifiers are kept only as keyed hashes.
     """
 
     PER_IDENTIFIER = 5
@@ -208,22 +196,10 @@ class FailureLimit:
 
     def __init__(self, session: Session, address: str, identifier: str):
         digest = salted_hmac("checkin-failure-limit", identifier).hexdigest()[:20]
-        self.limits = {
+        super().__init__({
             f"checkin-fail:id:{digest}": self.PER_IDENTIFIER,
-            f"checkin-fail:{session.pk}:ip:{address[:64]}": self.PER_ADDRESS,
-        }
-
-    def exceeded(self) -> bool:
-        counts = cache.get_many(self.limits)
-        return any(counts.get(key, 0) >= limit for key, limit in self.limits.items())
-
-    def count_failure(self) -> None:
-        for key in self.limits:
-            if not cache.add(key, 1, self.WINDOW_SECONDS):
-                try:
-                    cache.incr(key)
-                except ValueError:  # expired in between
-                    cache.add(key, 1, self.WINDOW_SECONDS)
+            f"checkin-fail:{session.pk}:ip:{address}": self.PER_ADDRESS,
+        }, self.WINDOW_SECONDS)
 
 
 def rotate_token(session: Session) -> str:
