@@ -280,4 +280,4 @@ class VolunteerServiceForm(forms.ModelForm):
 
 def street_choices(user):
     """Level-one organisations (streets and parks) the user may record for."""
-    return Organisation.objects.visible_to(user).filter(depth=1)
+    return Organisation.objects.visible_to(user).streets()

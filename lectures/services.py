@@ -275,7 +275,7 @@ def _lecture_session(lecture: Lecture) -> Session:
     if lecture.session_id:
         return lecture.session
     year = timezone.localtime(lecture.starts_at).year
-    root = Organisation.objects.filter(path=lecture.street.path[:7]).first() or lecture.street
+    root = lecture.street.root()
     programme, _created = Programme.objects.get_or_create(
         name=PROGRAMME_NAME, year=year, defaults={"kind": Programme.Kind.OTHER, "organiser": root}
     )

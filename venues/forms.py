@@ -20,7 +20,7 @@ TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 def streets_for(user):
     """Streets and parks (level one of the tree) the user may place a venue or route in."""
     scope = scope_for(user)
-    streets = Organisation.objects.filter(depth=1).exclude(kind__in=Organisation.BRANCH_KINDS)
+    streets = Organisation.objects.streets()
     if scope and not scope.everything:
         streets = streets.filter(path__startswith=scope.path)
     return streets.order_by("path")

@@ -41,7 +41,7 @@ def venue_list(request: HttpRequest) -> HttpResponse:
     return render(request, "venues/venue_list.html", {
         "page": page, "query": query, "kind": kind, "kinds": Venue.Kind.choices,
         "subtype": subtype, "subtypes": Venue.Subtype.choices, "street": street, "retired": retired,
-        "streets": Organisation.objects.filter(depth=1).exclude(kind__in=Organisation.BRANCH_KINDS).order_by("path")
+        "streets": Organisation.objects.streets().order_by("path")
         .values_list("pk", "name"),
         "can_add": scope.role in (access.ORGANISER, access.SUPERUSER),
     })

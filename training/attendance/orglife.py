@@ -68,7 +68,7 @@ def _course_for(kind: str, branch: Organisation, year: int) -> Course:
     )
     if course:
         return course
-    root = branch.ancestors().first() or branch
+    root = branch.root()
     programme_kind = Programme.Kind.THEME_DAY if kind == Session.Kind.THEME_DAY else Programme.Kind.ORGANISATIONAL_LIFE
     name = f"{year}年{'主题党日' if kind == Session.Kind.THEME_DAY else '三会一课'}"
     programme, _created = Programme.objects.get_or_create(

@@ -23,6 +23,10 @@ class OrganisationQuerySet(models.QuerySet):
     def branches(self) -> OrganisationQuerySet:
         return self.filter(kind__in=Organisation.BRANCH_KINDS)
 
+    def streets(self) -> OrganisationQuerySet:
+        """Level one of the tree: streets, parks and the sector committees (see ``Organisation.level``)."""
+        return self.filter(depth=Organisation.STREET_DEPTH).exclude(kind__in=Organisation.BRANCH_KINDS)
+
     def visible_to(self, user) -> OrganisationQuerySet:
         return scoped(self, user, "path")
 
@@ -49,7 +53,14 @@ class Organisation(models.Model):
         SOE = "soe", _("State-owned enterprises")
         NEW_SECTOR = "new_sector", _("Non-public and social organisations")
 
+    class Level(models.TextChoices):
+        DISTRICT = "district", _("District")
+        STREET = "street", _("Street or park")
+        COMMITTEE = "committee", _("Committee")
+        BRANCH = "branch", _("Branch")
+
     BRANCH_KINDS = (Kind.BRANCH, Kind.JOINT_BRANCH)
+    STREET_DEPTH = 1  # streets, parks and sector committees sit right below the working committee
 
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
@@ -119,15 +130,36 @@ class Organisation(models.Model):
         )
 
     def ancestors(self) -> OrganisationQuerySet:
-        pks = [int(segment) for segment in self.path.split("/") if segment]
-        return Organisation.objects.filter(pk__in=pks).order_by("depth")
+        return Organisation.objects.filter(pk__in=self._segment_pks()).order_by("depth")
+
+    @property
+    def level(self) -> str:
+        """Where this organisation sits: the district, a street (level one), a committee, a branch.
+
+        The one definition of a level; ``OrganisationQuerySet.streets`` selects level one.
+        """
+        if self.depth == 0:
+            return self.Level.DISTRICT
+        if self.is_branch:
+            return self.Level.BRANCH
+        if self.depth == self.STREET_DEPTH:
+            return self.Level.STREET
+        return self.Level.COMMITTEE
+
+    def _segment_pks(self) -> list[int]:
+        return [int(segment) for segment in self.path.split("/") if segment]
+
+    def root(self) -> Organisation:
+        """The top of the tree this organisation belongs to (the working committee)."""
+        pks = self._segment_pks()
+        return self if len(pks) == 1 else Organisation.objects.get(pk=pks[0])
 
     def street(self) -> Organisation | None:
         """The level-one organisation (street, park or sector committee) this one sits under."""
-        segments = [segment for segment in self.path.split("/") if segment]
-        if len(segments) < 2:
+        pks = self._segment_pks()
+        if len(pks) <= self.STREET_DEPTH:
             return None
-        return Organisation.objects.get(pk=int(segments[1]))
+        return self if self.depth == self.STREET_DEPTH else Organisation.objects.get(pk=pks[self.STREET_DEPTH])
 
 
 class Category(models.TextChoices):

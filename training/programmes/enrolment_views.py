@@ -112,7 +112,7 @@ def session_quotas(request: HttpRequest, pk: int) -> HttpResponse:
     if scope.organisation_id:
         organisations = Organisation.objects.filter(parent_id=scope.organisation_id)
     else:
-        organisations = Organisation.objects.filter(depth=1)
+        organisations = Organisation.objects.streets()
     organisations = organisations.exclude(kind__in=Organisation.BRANCH_KINDS).order_by("path")
     current = dict(SessionQuota.objects.filter(session=session).values_list("organisation_id", "places"))
     form = QuotaForm(request.POST or None, organisations=organisations, current=current)

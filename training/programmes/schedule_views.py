@@ -68,7 +68,7 @@ def session_calendar(request: HttpRequest) -> HttpResponse:
         sessions = sessions.filter(programme_id=filters["programme"])
     if filters["lecturer"]:
         sessions = sessions.filter(lecturer_id=filters["lecturer"])
-    streets = Organisation.objects.filter(depth=1).exclude(kind__in=Organisation.BRANCH_KINDS).order_by("path")
+    streets = Organisation.objects.streets().order_by("path")
     street = next((s for s in streets if s.pk == filters["street"]), None) if filters["street"] else None
     if street is not None:
         sessions = sessions.filter(Q(organiser__path__startswith=street.path) | Q(venue__street=street))

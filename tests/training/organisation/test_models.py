@@ -147,3 +147,15 @@ def test_a_years_first_incremental_refresh_counts_every_branch(district):
         year=year, organisation=district.root, category="", programme_key=0, channel="", month=0
     )
     assert root.members_total == Member.objects.active().count()
+
+
+def test_one_definition_of_each_level(district):
+    """District, street (level one), committee and branch come from the model, nowhere else."""
+    L = Organisation.Level
+    assert [org.level for org in (district.root, district.street_a, district.community_a, district.branch_a1)] == [
+        L.DISTRICT, L.STREET, L.COMMITTEE, L.BRANCH
+    ]
+    assert set(Organisation.objects.streets()) == {district.street_a, district.street_b}
+    assert district.branch_a1.street() == district.street_a and district.street_a.street() == district.street_a
+    assert district.root.street() is None
+    assert district.branch_a1.root() == district.root == district.root.root()
