@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jiangbei.parsing import int_or_404, parse_date
 from jiangbei.ratelimit import client_address
 from training.attendance import actions as attendance_actions
 from training.attendance import checkin as checkin_module
@@ -310,7 +311,7 @@ def makeup_list(request: HttpRequest) -> HttpResponse:
     members = Member.objects.filter(branch=branch).active()
     missed = attendance_actions.missed_not_made_up(members)
     years = list(missed.order_by("-year").values_list("year", flat=True).distinct())
-    year = _int(request.GET["year"]) if request.GET.get("year") else (years[0] if years else timezone.localdate().year)
+    year = int_or_404(request.GET["year"]) if request.GET.get("year") else (years[0] if years else timezone.localdate().year)
     page = Paginator(missed.filter(year=year), 50).get_page(request.GET.get("page"))
     assignments = {
         (a.missed_session_id, a.member_id): a
@@ -341,8 +342,8 @@ def makeup_action(request: HttpRequest) -> HttpResponse:
     if branch is None:
         raise Http404
     member = access.get_object_for_user(Member.objects.filter(branch=branch), request.user,
-                                        pk=_int(request.POST.get("member")))
-    missed = _session(request, _int(request.POST.get("missed")))
+                                        pk=int_or_404(request.POST.get("member")))
+    missed = _session(request, int_or_404(request.POST.get("missed")))
     action = request.POST.get("action")
     try:
         if action == "undo":
@@ -365,11 +366,6 @@ def makeup_action(request: HttpRequest) -> HttpResponse:
     url = reverse("makeup_list")
     return redirect(url if scope.role == access.SECRETARY else f"{url}?branch={branch.pk}")
 
-
-def _int(value) -> int:
-    if value is None or not str(value).isdigit():
-        raise Http404
-    return int(value)
 
 
 @login_required
@@ -435,19 +431,13 @@ def compliance(request: HttpRequest) -> HttpResponse:
         page = Paginator(Organisation.objects.visible_to(request.user).branches().order_by("path"), 50).get_page(
             request.GET.get("page"))
         branches = list(page)
-    on = _parse_date(request.GET.get("on", "")) or timezone.localdate()
+    on = parse_date(request.GET.get("on", "")) or timezone.localdate()
     items = orglife.compliance(branches, today=on)
     rows = [(branch, items[branch.pk]) for branch in branches]
     kinds = rows[0][1] if rows else []
     return render(request, "training/compliance.html", {"rows": rows, "kinds": kinds, "page": page,
                                                         "today": on, "single": scope.role == access.SECRETARY})
 
-
-def _parse_date(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 def _ledger_period(request: HttpRequest, branch: Organisation) -> tuple[LedgerPeriodForm, date, date]:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jiangbei.parsing import cell_text, parse_date
 from training.organisation.models import (
     AuditEntry,
     Category,
@@ -101,32 +101,10 @@ def check_upload(upload) -> None:
     upload.seek(0)
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _date(value) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = _text(value)
-    match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text) or re.fullmatch(
-        r"(\d{4})(\d{2})(\d{2})", text
-    )
-    if not match:
-        raise ValueError(text)
-    return date(*(int(part) for part in match.groups()))
 
 
 def _flag(value, column: str, errors: list, row: int) -> bool:
-    text = _text(value)
+    text = cell_text(value)
     if text in YES:
         return True
     if text not in NO:
@@ -145,7 +123,7 @@ def read_rows(upload):
         raise ValidationError(gettext_lazy("The file is not a valid .xlsx workbook.")) from error
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
-    header = [_text(cell) for cell in next(rows, ())]
+    header = [cell_text(cell) for cell in next(rows, ())]
     positions = {key: header.index(label) for key, label in COLUMNS.items() if label in header}
     missing = [COLUMNS[key] for key in REQUIRED if key not in positions]
     if missing:
@@ -172,7 +150,7 @@ def parse(upload, branches_in_scope) -> Preview:
     for number, cells in read_rows(upload):
         errors: list[RowError] = []
         row = {"_row": number}
-        member_number = _text(cells.get("member_number"))
+        member_number = cell_text(cells.get("member_number"))
         if not member_number:
             errors.append(RowError(number, COLUMNS["member_number"], _("The member number is missing.")))
         elif member_number in seen:
@@ -182,23 +160,21 @@ def parse(upload, branches_in_scope) -> Preview:
         else:
             seen[member_number] = number
         row["member_number"] = member_number
-        row["name"] = _text(cells.get("name"))
+        row["name"] = cell_text(cells.get("name"))
         if not row["name"]:
             errors.append(RowError(number, COLUMNS["name"], _("The name is missing.")))
-        gender = GENDERS.get(_text(cells.get("gender")))
+        gender = GENDERS.get(cell_text(cells.get("gender")))
         if gender is None:
             errors.append(RowError(number, COLUMNS["gender"], _("Write 男 or 女.")))
         row["gender"] = gender
         for key in ("birth_date", "joined_on"):
-            try:
-                row[key] = _date(cells.get(key))
-            except ValueError:
+            row[key] = parse_date(cells.get(key))
+            if row[key] is None and cell_text(cells.get(key)):
                 errors.append(RowError(number, COLUMNS[key], _("“%(value)s” is not a date such as 1975-03-08.")
-                                       % {"value": _text(cells.get(key))}))
-                row[key] = None
+                                       % {"value": cell_text(cells.get(key))}))
         if row.get("birth_date") and row.get("joined_on") and row["joined_on"] < row["birth_date"]:
             errors.append(RowError(number, COLUMNS["joined_on"], _("The date joined is before the birth date.")))
-        branch_name = _text(cells.get("branch"))
+        branch_name = cell_text(cells.get("branch"))
         candidates = branches.get(branch_name, [])
         if not candidates:
             errors.append(RowError(number, COLUMNS["branch"], _("Unknown branch “%(name)s”.") % {"name": branch_name}))
@@ -210,23 +186,23 @@ def parse(upload, branches_in_scope) -> Preview:
                                    _("Branch “%(name)s” is outside your area.") % {"name": branch_name}))
         else:
             row["branch_id"] = candidates[0].pk
-        category = CATEGORIES.get(_text(cells.get("category")))
+        category = CATEGORIES.get(cell_text(cells.get("category")))
         if category is None:
             errors.append(RowError(number, COLUMNS["category"], _("Unknown category “%(value)s”.")
-                                   % {"value": _text(cells.get("category"))}))
+                                   % {"value": cell_text(cells.get("category"))}))
         else:
             row["category"], row["new_sector_subtype"] = category
-        position = POSITIONS.get(_text(cells.get("position")))
+        position = POSITIONS.get(cell_text(cells.get("position")))
         if position is None:
             errors.append(RowError(number, COLUMNS["position"], _("Unknown position “%(value)s”.")
-                                   % {"value": _text(cells.get("position"))}))
+                                   % {"value": cell_text(cells.get("position"))}))
         row["position"] = position
-        status = STATUSES.get(_text(cells.get("status")))
+        status = STATUSES.get(cell_text(cells.get("status")))
         if status is None:
             errors.append(RowError(number, COLUMNS["status"], _("Unknown status “%(value)s”.")
-                                   % {"value": _text(cells.get("status"))}))
+                                   % {"value": cell_text(cells.get("status"))}))
         row["status"] = status
-        phone = re.sub(r"[\s-]", "", _text(cells.get("phone")))
+        phone = re.sub(r"[\s-]", "", cell_text(cells.get("phone")))
         if phone and not re.fullmatch(r"\+?\d{7,15}", phone):
             errors.append(RowError(number, COLUMNS["phone"], _("The phone number is not valid.")))
         row["phone"] = phone

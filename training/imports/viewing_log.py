@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiangbei.parsing import cell_text
 from training.attendance.actions import AttendanceError, Mark, record_attendance
 from training.attendance.credit import CreditRules, session_year
 from training.attendance.models import Attendance
@@ -214,13 +215,6 @@ def parse_channel(value, default: str) -> str | None:
     return None
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
 
 class Checker:
     """Checks rows chunk by chunk against the members the importing user may record."""
@@ -234,8 +228,8 @@ class Checker:
         self.enrolled = set(Enrolment.objects.filter(session=job.session).values_list("member_id", flat=True))
 
     def check(self, chunk: list[tuple[int, dict]]) -> tuple[list[tuple[int, int, str, int]], list[dict]]:
-        numbers = {_text(fields.get("member_number")).upper() for _n, fields in chunk} - {""}
-        phones = {_text(fields.get("phone")) for _n, fields in chunk} - {""}
+        numbers = {cell_text(fields.get("member_number")).upper() for _n, fields in chunk} - {""}
+        phones = {cell_text(fields.get("phone")) for _n, fields in chunk} - {""}
         found = Member.objects.active().filter(member_number__in=numbers) if numbers else Member.objects.none()
         by_number = {m.member_number: m for m in found.select_related("branch")}
         by_phone: dict[str, list[Member]] = {}
@@ -246,15 +240,15 @@ class Checker:
         for number, fields in chunk:
             outcome = self._check_row(number, fields, by_number, by_phone)
             if isinstance(outcome, str):
-                errors.append({"row": number, "name": _text(fields.get("name"))[:40], "error": outcome})
+                errors.append({"row": number, "name": cell_text(fields.get("name"))[:40], "error": outcome})
             else:
                 valid.append(outcome)
         return valid, errors
 
     def _check_row(self, number, fields, by_number, by_phone):
-        name = _text(fields.get("name"))
-        member_number = _text(fields.get("member_number")).upper()
-        phone = _text(fields.get("phone"))
+        name = cell_text(fields.get("name"))
+        member_number = cell_text(fields.get("member_number")).upper()
+        phone = cell_text(fields.get("phone"))
         if member_number:
             member = by_number.get(member_number)
             if member is None:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jiangbei.parsing import parse_date, parse_int
 from training.organisation import access
 from training.organisation.models import Organisation
 from training.programmes import actions as scheduling_actions
@@ -29,15 +30,6 @@ Lecturer = Session._meta.get_field("lecturer").related_model
 PER_DAY = {"month": 4, "week": 25}
 
 
-def _parse_day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return timezone.localdate()
-
-
-def _int(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
 
 
 @login_required
@@ -45,7 +37,7 @@ def session_calendar(request: HttpRequest) -> HttpResponse:
     """Week or month calendar: a fixed number of queries whatever the amount of data."""
     scope = access.require_scope(request)
     view = "week" if request.GET.get("view") == "week" else "month"
-    day = _parse_day(request.GET.get("date", ""))
+    day = parse_date(request.GET.get("date", "")) or timezone.localdate()
     if view == "month":
         first = day.replace(day=1)
         last = first.replace(day=pycalendar.monthrange(first.year, first.month)[1])
@@ -60,7 +52,7 @@ def session_calendar(request: HttpRequest) -> HttpResponse:
     period_start = datetime.combine(grid_start, time.min, tz)
     period_end = datetime.combine(grid_end + timedelta(days=1), time.min, tz)
 
-    filters = {name: _int(request.GET.get(name, "")) for name in ("venue", "street", "programme", "lecturer")}
+    filters = {name: parse_int(request.GET.get(name, "")) for name in ("venue", "street", "programme", "lecturer")}
     sessions = Session.objects.visible_to(request.user).filter(starts_at__gte=period_start, starts_at__lt=period_end)
     if filters["venue"]:
         sessions = sessions.filter(venue_id=filters["venue"])
@@ -144,7 +136,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
     initial = {}
     if request.GET.get("starts_at"):
         initial["starts_at"] = request.GET["starts_at"]
-    if _int(request.GET.get("venue", "")):
+    if parse_int(request.GET.get("venue", "")):
         initial["venue"] = request.GET["venue"]
     form = SessionForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, F, Q, When
@@ -11,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from jiangbei.parsing import parse_date, parse_month
 from training.organisation import access
 from training.programmes.models import Session
 
@@ -30,10 +29,10 @@ def session_list(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     if kind in Session.Kind.values:
         sessions = sessions.filter(kind=kind)
-    day = _parse_day(request.GET.get("day", ""))
+    day = parse_date(request.GET.get("day", ""))
     if day:
         sessions = sessions.filter(starts_at__date=day)
-    month = _parse_month(request.GET.get("month", ""))
+    month = parse_month(request.GET.get("month", ""))
     if month:  # year/month lookups are evaluated in the current time zone (Asia/Shanghai)
         sessions = sessions.filter(starts_at__year=month[0], starts_at__month=month[1])
     # The coming sessions first, the next one on top; then the past ones, the latest first.
@@ -49,19 +48,6 @@ def session_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _parse_day(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def _parse_month(value: str) -> tuple[int, int] | None:
-    try:
-        year, month = (int(part) for part in value.split("-"))
-    except ValueError:
-        return None
-    return (year, month) if 2000 <= year <= 2100 and 1 <= month <= 12 else None
 
 
 @login_required
