@@ -10,6 +10,7 @@ from django.utils.html import json_script
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
+from jiangbei.parsing import parse_int
 from training.attendance.models import Attendance
 from training.coverage import reports
 from training.coverage.models import CoverageRun
@@ -24,8 +25,8 @@ DASHBOARD_ROLES = (access.LEADER, access.ORGANISER)
 def _selection(request: HttpRequest) -> tuple[int, Organisation, str, int | None]:
     """Year, organisation (within the user's scope), category and programme id from the query."""
     scope = access.require_scope(request)
-    year = _int(request.GET.get("year")) or reports.default_year()
-    org_id = _int(request.GET.get("org")) or scope.organisation_id
+    year = parse_int(request.GET.get("year")) or reports.default_year()
+    org_id = parse_int(request.GET.get("org")) or scope.organisation_id
     if org_id and org_id == scope.organisation_id:
         # The top of the user's own scope: visible by definition, fetched only if used.
         organisation = SimpleLazyObject(lambda: Organisation.objects.get(pk=org_id))
@@ -36,7 +37,7 @@ def _selection(request: HttpRequest) -> tuple[int, Organisation, str, int | None
         if organisation is None:
             raise Http404
     category = request.GET.get("category", "")
-    return year, organisation, category if category in Category.values else "", _int(request.GET.get("programme"))
+    return year, organisation, category if category in Category.values else "", parse_int(request.GET.get("programme"))
 
 
 def _report_for(request: HttpRequest) -> reports.CoverageReport:
@@ -47,12 +48,6 @@ def _build_report(year: int, organisation: Organisation, category: str, programm
     programme = Programme.objects.filter(pk=programme_id, year=year).first() if programme_id else None
     return reports.coverage_report(year, organisation, category, programme)
 
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
 
 
 @login_required
@@ -84,7 +79,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 def _organisation_id(request: HttpRequest, organisation) -> int:
     """The id without loading a lazily fetched organisation."""
-    requested = _int(request.GET.get("org"))
+    requested = parse_int(request.GET.get("org"))
     return requested or access.scope_for(request.user).organisation_id or organisation.pk
 
 
@@ -143,7 +138,7 @@ def summary_docx(request: HttpRequest) -> HttpResponse:
 def refresh(request: HttpRequest) -> HttpResponse:
     """Queue a full recomputation of the year; the page polls its progress."""
     access.require_scope(request, *DASHBOARD_ROLES)
-    year = _int(request.POST.get("year")) or reports.default_year()
+    year = parse_int(request.POST.get("year")) or reports.default_year()
     run = reports.start_run(year, request.user)
     refresh_coverage_full.apply_async((run.pk,), queue="rollups")
     run.refresh_from_db()
@@ -162,7 +157,7 @@ def not_reached(request: HttpRequest, pk: int) -> HttpResponse:
     """一个不落: a branch's active members with no attended row this year, with their flags."""
     access.require_scope(request)
     branch = access.get_object_for_user(Organisation.objects.branches(), request.user, pk=pk)
-    year = _int(request.GET.get("year")) or Attendance.objects.report_year()
+    year = parse_int(request.GET.get("year")) or Attendance.objects.report_year()
     attended = Attendance.objects.filter(member=OuterRef("pk"), year=year, attended=True)
     members = (
         Member.objects.visible_to(request.user)
