@@ -41,6 +41,7 @@ from lectures.models import (
     VolunteerService,
 )
 from training.organisation import access
+from training.organisation.audit import audit
 from training.organisation.models import AuditEntry, Member, Organisation
 
 PAGE_SIZE = 50
@@ -559,7 +560,7 @@ def report_xlsx(request: HttpRequest) -> HttpResponse:
     access.require_scope(request)
     year = _report_year(request)
     content = exports.report_workbook(reports.figures(request.user, year))
-    AuditEntry.objects.create(user=request.user, action=AuditEntry.Action.EXPORT, target=f"lectures report {year}")
+    audit(request.user, AuditEntry.Action.EXPORT, f"lectures report {year}")
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="lectures-{year}.xlsx"'
     return response

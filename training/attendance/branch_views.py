@@ -28,7 +28,7 @@ from training.attendance.credit import session_year
 from training.attendance.forms import CheckinForm, HomeStudyForm, LedgerPeriodForm, MeetingForm
 from training.attendance.models import Attendance
 from training.organisation import access
-from training.organisation import audit as audit_log
+from training.organisation.audit import audit
 from training.organisation.models import AuditEntry, Member, Organisation, PolicyRule
 from training.programmes.actions import SchedulingError
 from training.programmes.models import Enrolment, Session
@@ -471,7 +471,7 @@ def ledger_xlsx(request: HttpRequest) -> HttpResponse:
         raise Http404
     _form, start, end = _ledger_period(request, branch)
     content = ledger_module.to_xlsx(ledger_module.build(branch, start, end))
-    audit_log.audit(request.user, AuditEntry.Action.EXPORT, f"{branch.name} 台账", f"{start}–{end}")
+    audit(request.user, AuditEntry.Action.EXPORT, f"{branch.name} 台账", f"{start}–{end}")
     response = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

@@ -16,6 +16,7 @@ from training.coverage import reports
 from training.coverage.models import CoverageRun
 from training.coverage.tasks import refresh_coverage_full
 from training.organisation import access
+from training.organisation.audit import audit
 from training.organisation.models import AuditEntry, Category, Member, Organisation
 from training.programmes.models import Programme
 
@@ -106,10 +107,7 @@ def coverage_json(request: HttpRequest) -> JsonResponse:
 @login_required
 def coverage_export(request: HttpRequest) -> HttpResponse:
     report = _report_for(request)
-    AuditEntry.objects.create(
-        user=request.user, action=AuditEntry.Action.EXPORT, target=f"coverage.xlsx {report.organisation.name}",
-        detail=request.GET.urlencode(),
-    )
+    audit(request.user, AuditEntry.Action.EXPORT, f"coverage.xlsx {report.organisation.name}", request.GET.urlencode())
     response = HttpResponse(
         reports.coverage_xlsx(report),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -122,9 +120,7 @@ def coverage_export(request: HttpRequest) -> HttpResponse:
 def summary_docx(request: HttpRequest) -> HttpResponse:
     report = _report_for(request)
     title = f"{report.organisation.name}{report.year}年度党员教育培训工作情况"
-    AuditEntry.objects.create(
-        user=request.user, action=AuditEntry.Action.EXPORT, target=f"summary.docx {report.organisation.name}",
-    )
+    audit(request.user, AuditEntry.Action.EXPORT, f"summary.docx {report.organisation.name}")
     response = HttpResponse(
         reports.summary_docx(title, reports.annual_summary(report)),
         content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jiangbei.parsing import cell_text, parse_date
+from training.organisation.audit import audit
 from training.organisation.models import (
     AuditEntry,
     Category,
@@ -288,9 +289,7 @@ def apply(preview: Preview, by, file_name: str) -> Preview:
         # Attendance re-copies branch and category, and the branches' figures count them anew.
         members_changed.send(sender=Member, members=[*new_members, *changed], previous_branch_ids=previous_branches,
                              fields=changed_fields | ({"created"} if new_members else set()))
-    AuditEntry.objects.create(
-        user=by, action=AuditEntry.Action.IMPORT, target=f"member register: {file_name}"[:200],
-        detail=f"created={result.created} updated={result.updated} transferred={result.transferred} "
-               f"status_changed={result.status_changed} unchanged={result.unchanged}",
-    )
+    audit(by, AuditEntry.Action.IMPORT, f"member register: {file_name}",
+          f"created={result.created} updated={result.updated} transferred={result.transferred} "
+          f"status_changed={result.status_changed} unchanged={result.unchanged}")
     return result

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from training.organisation import access
+from training.organisation.audit import audit
 from training.organisation.models import AuditEntry, Member, Organisation
 from training.programmes import enrolment, signin
 from training.programmes.forms import CohortForm, QuotaForm
@@ -142,8 +143,7 @@ def session_signin_sheet(request: HttpRequest, pk: int, fmt: str = "html") -> Ht
     )
     members = signin.sheet_members(session, Member.objects.visible_to(request.user))
     if fmt == "xlsx":
-        AuditEntry.objects.create(user=request.user, action=AuditEntry.Action.EXPORT,
-                                  target=f"sign-in sheet: session {session.pk}", detail=f"{len(members)} rows")
+        audit(request.user, AuditEntry.Action.EXPORT, f"sign-in sheet: session {session.pk}", f"{len(members)} rows")
         response = HttpResponse(
             signin.workbook(session, members),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
