@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,10 +13,9 @@ from django.views.decorators.http import require_POST
 from training.attendance.branch_views import _session, _writer_scope
 from training.attendance.models import Attendance
 from training.attendance.rules import window_refusal
-from training.imports import viewing_log
+from training.imports import pipeline, viewing_log
 from training.imports.forms import ImportForm
 from training.imports.models import ImportJob
-from training.imports.tasks import commit_import_task, validate_import_task
 
 
 @login_required
@@ -29,15 +26,8 @@ def import_upload(request: HttpRequest, pk: int) -> HttpResponse:
     not_yet = window_refusal(session, Attendance.Channel.IMPORT, timezone.now())
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and not not_yet and form.is_valid():
-        upload = form.cleaned_data["file"]
-        digest = hashlib.sha256()
-        for chunk in upload.chunks():
-            digest.update(chunk)
-        job = ImportJob.objects.create(
-            session=session, user=request.user, file=upload, original_name=upload.name[:200],
-            sha256=digest.hexdigest(), default_channel=form.cleaned_data["default_channel"],
-        )
-        validate_import_task.delay(job.pk)
+        job = pipeline.start(kind=ImportJob.Kind.VIEWING_LOG, user=request.user, upload=form.cleaned_data["file"],
+                             session=session, default_channel=form.cleaned_data["default_channel"])
         return redirect("import_job", pk=session.pk, job_id=job.pk)
     jobs = ImportJob.objects.filter(session=session, user=request.user)[:5]
     return render(request, "training/import_upload.html",
@@ -71,14 +61,8 @@ def import_job(request: HttpRequest, pk: int, job_id: int) -> HttpResponse:
 def import_commit(request: HttpRequest, pk: int, job_id: int) -> HttpResponse:
     _writer_scope(request)
     job = _job(request, pk, job_id)
-    # A double tap must not import twice: only the request that moves the job on queues it.
-    queued = ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.PREVIEW, valid_rows__gt=0).update(
-        state=ImportJob.State.QUEUED, processed_rows=0
-    )
-    if not queued:
+    if not pipeline.confirm(job):  # a double tap imports once
         messages.error(request, _("This file cannot be imported."))
-        return redirect("import_job", pk=pk, job_id=job.pk)
-    commit_import_task.delay(job.pk)
     return redirect("import_job", pk=pk, job_id=job.pk)
 
 

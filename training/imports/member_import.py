@@ -1,9 +1,10 @@
 """Member register import from the national member-management system's xlsx export.
 
-Two steps: ``parse`` reads and checks every row (nothing is written); ``apply`` writes
-the whole file in one transaction. Rows are keyed by 党员编号, so importing the same file
-again changes nothing, a new branch is a transfer (recorded in ``MemberTransfer``; past
-attendance keeps the branch it was recorded under), and a new status is an update.
+Runs in the import pipeline (``pipeline``): ``validate_job`` reads and checks every row and
+keeps the preview on the job (nothing is written); ``commit_job`` checks again and writes the
+whole file in one transaction (``apply``). Rows are keyed by 党员编号, so importing the same
+file again changes nothing; a new branch is a transfer (recorded in ``MemberTransfer``, the
+member's attendance follows them) and a new status is an update.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jiangbei.parsing import cell_text, parse_date
+from training.imports.models import ImportJob
 from training.organisation.audit import audit
 from training.organisation.models import (
     AuditEntry,
@@ -293,3 +296,57 @@ def apply(preview: Preview, by, file_name: str) -> Preview:
           f"created={result.created} updated={result.updated} transferred={result.transferred} "
           f"status_changed={result.status_changed} unchanged={result.unchanged}")
     return result
+
+
+MAX_ERRORS_KEPT = 200
+
+
+def _counts(preview: Preview) -> dict[str, int]:
+    return {name: getattr(preview, name) for name in ("created", "updated", "transferred", "status_changed",
+                                                      "unchanged")}
+
+
+def _checked(job: ImportJob) -> Preview:
+    """Every row checked against the branches the importing organiser may change."""
+    with job.file.open("rb") as handle:
+        return parse(handle, Organisation.objects.visible_to(job.user).branches())
+
+
+def validate_job(job_id: int) -> None:
+    job = ImportJob.objects.select_related("user").get(pk=job_id)
+    job.state = ImportJob.State.VALIDATING
+    job.save(update_fields=["state"])
+    try:
+        preview = _checked(job)
+    except ValidationError as error:
+        job.fail(" ".join(error.messages))
+        return
+    job.valid_rows = len(preview.rows)  # rows without an error
+    job.error_rows = len({error.row for error in preview.errors})
+    job.total_rows = job.processed_rows = job.valid_rows + job.error_rows
+    job.errors = [{"row": e.row, "column": e.column, "error": str(e.message)} for e in preview.errors[:MAX_ERRORS_KEPT]]
+    job.summary = _counts(preview)
+    # The register is imported whole or not at all: a row with an error ends the job here.
+    job.state = ImportJob.State.FAILED if preview.errors else ImportJob.State.PREVIEW
+    job.save(update_fields=["state", "total_rows", "processed_rows", "error_rows", "valid_rows", "errors", "summary"])
+
+
+def commit_job(job_id: int) -> None:
+    """Check again (the register may have changed since the preview), then write it all or nothing."""
+    job = ImportJob.objects.select_related("user").get(pk=job_id)
+    if job.state not in (ImportJob.State.QUEUED, ImportJob.State.IMPORTING):
+        return
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.IMPORTING)
+    try:
+        preview = _checked(job)
+    except ValidationError as error:
+        job.fail(" ".join(error.messages))
+        return
+    if not preview.ok:
+        job.fail(_("The register changed since the preview: check the file again."))
+        return
+    result = apply(preview, job.user, job.original_name)
+    job.summary = _counts(result)
+    job.written_rows = result.created + result.updated
+    job.state, job.finished_at = ImportJob.State.DONE, timezone.now()
+    job.save(update_fields=["summary", "written_rows", "state", "finished_at"])

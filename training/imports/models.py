@@ -1,4 +1,4 @@
-"""Viewing-log import jobs: uploaded, checked, previewed, then committed."""
+"""Import jobs: a file uploaded, checked, previewed, then committed (``training.imports.pipeline``)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,18 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from training.programmes.models import Session
 
 
 class ImportJob(models.Model):
-    """An uploaded viewing log: previewed first, then committed (in a task for large files)."""
+    """An uploaded file (a viewing log of a session, or the member register): checked and previewed
+    by one task, committed by another after the user confirms. The file stays in private storage."""
+
+    class Kind(models.TextChoices):
+        VIEWING_LOG = "viewing_log", _("Viewing log")
+        MEMBER_REGISTER = "member_register", _("Member register")
 
     class State(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -21,7 +27,11 @@ class ImportJob(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    session = models.ForeignKey(Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="imports")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.VIEWING_LOG)
+    # The session a viewing log belongs to; none for the member register.
+    session = models.ForeignKey(
+        Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="imports", null=True, blank=True
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -36,17 +46,33 @@ class ImportJob(models.Model):
     error_rows = models.PositiveIntegerField(_("rows with errors"), default=0)
     written_rows = models.PositiveIntegerField(_("rows written"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)
+    # What the preview found and the commit did (the register: new, updated, transferred, …).
+    summary = models.JSONField(pgettext_lazy("import job", "summary"), default=dict, blank=True)
     message = models.CharField(_("message"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("viewing-log import")
-        verbose_name_plural = _("viewing-log imports")
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="viewing_log", session__isnull=False)
+                | models.Q(kind="member_register", session__isnull=True),
+                name="importjob_session_for_viewing_logs_only",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.original_name
+
+    def fail(self, message: str) -> None:
+        """Stop here with a message the user reads; nothing of the file was written."""
+        self.state = self.State.FAILED
+        self.message = str(message)[:300]
+        self.finished_at = timezone.now()
+        self.save(update_fields=["state", "message", "finished_at"])
 
     @property
     def percent(self) -> int:

@@ -344,7 +344,7 @@ def validate_job(job_id: int) -> None:
         if counts["total"] == 0:
             raise ImportFileError(_("The file has a header but no rows."))
     except ImportFileError as exc:
-        _fail(job, str(exc))
+        job.fail(str(exc))
         return
     job.state = ImportJob.State.PREVIEW
     job.total_rows = job.processed_rows = counts["total"]
@@ -380,7 +380,7 @@ def commit_job(job_id: int) -> None:
             audit(job.user, AuditEntry.Action.IMPORT, f"{session.display_title} ({session.pk})",
                   f"{job.original_name}: {written} written, {job.valid_rows} valid, {job.error_rows} errors")
     except (AttendanceError, OSError) as exc:
-        _fail(job, str(exc))
+        job.fail(str(exc))
         return
     job.state = ImportJob.State.DONE
     job.processed_rows = done
@@ -398,12 +398,6 @@ def _write(job: ImportJob, batch: list[tuple[int, str, int]], rules: CreditRules
         marks.append(Mark(members[member_id], status, channel=channel, minutes=minutes))
     return record_attendance(job.session, marks, by=job.user, channel=Attendance.Channel.IMPORT, rules=rules)
 
-
-def _fail(job: ImportJob, message: str) -> None:
-    job.state = ImportJob.State.FAILED
-    job.message = message[:300]
-    job.finished_at = timezone.now()
-    job.save(update_fields=["state", "message", "finished_at"])
 
 
 def sample_csv() -> bytes:

@@ -1,29 +1,21 @@
-"""Member register import: upload, preview with row errors, confirm."""
+"""Member register import through the import pipeline: upload, preview with row errors, confirm."""
 
 from __future__ import annotations
 
-import re
-import secrets
-import tempfile
 from io import BytesIO
-from pathlib import Path
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from training.imports import member_import
+from training.imports import member_import, pipeline
+from training.imports.models import ImportJob
 from training.organisation import access
-from training.organisation.models import Organisation
-
-UPLOADS = Path(tempfile.gettempdir()) / "jiangbei-member-imports"
-TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
 class ImportForm(forms.Form):
@@ -36,65 +28,44 @@ class ImportForm(forms.Form):
         return upload
 
 
-def _branches(request: HttpRequest):
-    return Organisation.objects.visible_to(request.user).branches()
-
-
-def _stored(request: HttpRequest, token: str) -> Path | None:
-    if not TOKEN.match(token) or request.session.get("member_import_token") != token:
-        return None
-    path = UPLOADS / f"{token}.xlsx"
-    return path if path.exists() else None
+def _job(request: HttpRequest, job_id: int) -> ImportJob:
+    """The user's own register import; anyone else's is not found."""
+    job = ImportJob.objects.filter(pk=job_id, kind=ImportJob.Kind.MEMBER_REGISTER, user=request.user).first()
+    if job is None:
+        raise Http404
+    return job
 
 
 @login_required
 def member_import_upload(request: HttpRequest) -> HttpResponse:
     access.require_scope(request, access.ORGANISER)
     form = ImportForm(request.POST or None, request.FILES or None)
-    preview = token = None
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            preview = member_import.parse(upload, _branches(request))
-        except ValidationError as error:
-            form.add_error("file", error)
-        else:
-            if preview.ok:
-                UPLOADS.mkdir(mode=0o700, exist_ok=True)
-                token = secrets.token_urlsafe(24)
-                upload.seek(0)
-                (UPLOADS / f"{token}.xlsx").write_bytes(upload.read())
-                request.session["member_import_token"] = token
-                request.session["member_import_name"] = upload.name[:100]
+        job = pipeline.start(kind=ImportJob.Kind.MEMBER_REGISTER, user=request.user, upload=form.cleaned_data["file"])
+        return redirect("member_import_job", job_id=job.pk)
+    jobs = ImportJob.objects.filter(kind=ImportJob.Kind.MEMBER_REGISTER, user=request.user)[:5]
     return render(request, "training/member_import.html", {
-        "form": form, "preview": preview, "token": token, "columns": member_import.COLUMNS.values(),
-    })
+        "form": form, "jobs": jobs, "columns": member_import.COLUMNS.values(),
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+def member_import_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Progress, then the preview and its row errors; htmx polls the status part."""
+    access.require_scope(request, access.ORGANISER)
+    job = _job(request, job_id)
+    template = "training/_member_import_status.html" if request.htmx else "training/member_import_job.html"
+    return render(request, template, {"job": job})
 
 
 @login_required
 @require_POST
-def member_import_confirm(request: HttpRequest, token: str) -> HttpResponse:
+def member_import_commit(request: HttpRequest, job_id: int) -> HttpResponse:
     access.require_scope(request, access.ORGANISER)
-    path = _stored(request, token)
-    if path is None:
-        messages.error(request, _("The uploaded file has expired; upload it again."))
-        return redirect("member_import")
-    upload = BytesIO(path.read_bytes())
-    upload.name, upload.size = request.session.get("member_import_name", "register.xlsx"), path.stat().st_size
-    preview = member_import.parse(upload, _branches(request))
-    if not preview.ok:  # the register changed since the preview
-        return render(request, "training/member_import.html", {
-            "form": ImportForm(), "preview": preview, "token": None, "columns": member_import.COLUMNS.values(),
-        })
-    result = member_import.apply(preview, request.user, upload.name)
-    path.unlink(missing_ok=True)
-    request.session.pop("member_import_token", None)
-    messages.success(request, _(
-        "Imported: %(created)d new, %(updated)d updated (%(transferred)d transfers, %(status_changed)d status "
-        "changes), %(unchanged)d unchanged."
-    ) % {"created": result.created, "updated": result.updated, "transferred": result.transferred,
-         "status_changed": result.status_changed, "unchanged": result.unchanged})
-    return redirect("member_list")
+    job = _job(request, job_id)
+    if not pipeline.confirm(job):  # a double tap imports once; a file with errors not at all
+        messages.error(request, _("This file cannot be imported."))
+    return redirect("member_import_job", job_id=job.pk)
 
 
 @login_required

@@ -36,18 +36,24 @@ def good_rows(district):
 
 
 def upload(client, book):
-    return client.post(reverse("member_import"), {"file": book})
+    """Upload, then the job page (the check ran as a task: eagerly here, by the worker in services)."""
+    return client.post(reverse("member_import"), {"file": book}, follow=True)
 
 
 def confirm(client, response):
-    return client.post(reverse("member_import_confirm", args=[response.context["token"]]))
+    return client.post(reverse("member_import_commit", args=[response.context["job"].pk]))
+
+
+def errors_of(response) -> dict[tuple[int, str], str]:
+    return {(error["row"], error["column"]): error["error"] for error in response.context["job"].errors}
 
 
 def test_preview_then_import_then_idempotent_reimport(client_as, district):
     client = client_as("organiser")
     response = upload(client, workbook(good_rows(district)))
-    preview = response.context["preview"]
-    assert preview.ok and preview.created == 2
+    job = response.context["job"]
+    assert (job.state, job.error_rows, job.summary["created"]) == ("preview", 0, 2)
+    assert "新增党员：2" in response.text
     assert not Member.objects.filter(member_number="JB0001").exists()  # the preview writes nothing
     response = confirm(client, response)
     assert response.status_code == 302
@@ -59,7 +65,7 @@ def test_preview_then_import_then_idempotent_reimport(client_as, district):
     assert AuditEntry.objects.filter(action="import").count() == 1
     # The same file again: nothing changes, nothing is duplicated.
     response = upload(client, workbook(good_rows(district)))
-    assert response.context["preview"].unchanged == 2 and response.context["preview"].created == 0
+    assert response.context["job"].summary["unchanged"] == 2 and response.context["job"].summary["created"] == 0
     confirm(client, response)
     assert Member.objects.filter(member_number__in=["JB0001", "JB0002"]).count() == 2
 
@@ -74,8 +80,8 @@ def test_transfer_and_status_change_keep_history(client_as, district):
     rows[0][4] = "甲社区第二党支部"
     rows[1][9] = "正常"
     response = upload(client, workbook(rows))
-    preview = response.context["preview"]
-    assert (preview.updated, preview.transferred, preview.status_changed) == (2, 1, 1)
+    summary = response.context["job"].summary
+    assert (summary["updated"], summary["transferred"], summary["status_changed"]) == (2, 1, 1)
     confirm(client, response)
     zhao.refresh_from_db()
     assert zhao.branch == district.branch_a2
@@ -96,15 +102,15 @@ def test_bad_rows_are_listed_and_nothing_is_saved(client_as, district):
     ]
     client = client_as("organiser")
     response = upload(client, workbook(rows))
-    preview = response.context["preview"]
-    messages = {(e.row, e.column): e.message for e in preview.errors}
+    messages = errors_of(response)
     assert "第 2 行" in messages[(4, "党员编号")] or "2" in messages[(4, "党员编号")]
     assert "1970-13-45" in messages[(5, "出生日期")]
     assert "不存在的支部" in messages[(5, "所在支部")]
     assert "管辖范围" in messages[(6, "所在支部")]  # 乙 is another street
     for column in ("性别", "人员类别", "党内职务", "联系电话", "党籍状态", "流动党员"):
         assert (6, column) in messages
-    assert response.context["token"] is None
+    assert 'id="import-commit"' not in response.text
+    assert client.post(reverse("member_import_commit", args=[response.context["job"].pk])).status_code == 302
     html = response.content.decode()
     assert "未导入任何数据" in html
     assert not Member.objects.filter(member_number__startswith="JB").exists()
@@ -122,15 +128,32 @@ def test_missing_columns_and_wrong_file_types(client_as, district):
 
 def test_street_organiser_cannot_move_a_member_from_another_street(client_as, district):
     rows = [[district.member_b1.member_number, "王乙一", "女", "", "甲社区第一党支部", "社区", "", "", "", "", "", ""]]
-    response = upload(client_as("organiser"), workbook(rows))
-    assert not response.context["preview"].ok
+    client = client_as("organiser")
+    response = upload(client, workbook(rows))
+    assert response.context["job"].error_rows == 1
+    confirm(client, response)  # a file with errors is not imported, whatever is posted
     district.member_b1.refresh_from_db()
     assert district.member_b1.branch == district.branch_b1
 
 
-def test_confirm_needs_the_token_from_this_session(client_as, district):
-    response = client_as("organiser").post(reverse("member_import_confirm", args=["x" * 32]), follow=True)
-    assert "重新上传" in response.content.decode()
+def test_only_the_uploader_sees_and_confirms_an_import(client_as, district, personas):
+    response = upload(client_as("organiser"), workbook(good_rows(district)))
+    job = response.context["job"]
+    other = factories.user("organiser_b", "organiser", district.street_b)
+    from django.test import Client
+
+    stranger = Client()
+    stranger.force_login(other)
+    assert stranger.get(reverse("member_import_job", args=[job.pk])).status_code == 404
+    assert stranger.post(reverse("member_import_commit", args=[job.pk])).status_code == 404
+    assert not Member.objects.filter(member_number="JB0001").exists()
+
+
+def test_the_register_file_is_kept_in_private_storage(client_as, district, settings):
+    """Under MEDIA_ROOT (no URL serves it), where every web host and worker finds it; not in /tmp."""
+    job = upload(client_as("organiser"), workbook(good_rows(district))).context["job"]
+    assert job.file.path.startswith(str(settings.MEDIA_ROOT))
+    assert job.sha256 and len(job.sha256) == 64
 
 
 @pytest.mark.parametrize("persona", ["secretary_a1", "leader"])
