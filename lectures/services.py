@@ -127,6 +127,19 @@ def check_lecturer_free(
         )
 
 
+def check_venue_free(venue, starts_at: datetime, ends_at: datetime, *, request=None, lecture=None) -> None:
+    """A lecture at a venue needs it free, by the same rule that schedules sessions there."""
+    if venue is None:
+        return
+    exclude = [request_key(request.pk) if request is not None else None]
+    if lecture is not None:
+        exclude += [lecture_key(lecture.pk), availability.session_key(lecture.session_id)]
+    taken = availability.occupations(starts_at, ends_at, venue_ids=[venue.pk], exclude=exclude)
+    if taken:
+        raise ValidationError({"venue": _("%(venue)s is already booked for “%(what)s” at that time.")
+                               % {"venue": venue.name, "what": taken[0].label}})
+
+
 # --- The request state machine --------------------------------------------------------------
 
 
@@ -257,6 +270,7 @@ def record_lecture(*, lecturers: list[Lecturer], by, request: LectureRequest | N
     lecture = Lecture(request=request, created_by=by, **fields)
     for lecturer in lecturers:
         check_lecturer_free(lecturer, lecture.starts_at, lecture.ends_at, request=request, lecture=lecture)
+    check_venue_free(lecture.venue, lecture.starts_at, lecture.ends_at, request=request, lecture=lecture)
     lecture.full_clean(exclude=["lecturers", "session", "request", "feedback_token"])
     lecture.save()
     lecture.lecturers.set(lecturers)
@@ -271,7 +285,12 @@ def record_lecture(*, lecturers: list[Lecturer], by, request: LectureRequest | N
 
 
 def _lecture_session(lecture: Lecture) -> Session:
-    """The attendance session of ``lecture``, created in the 理论宣讲 programme when first needed."""
+    """The attendance session of ``lecture``, created in the 理论宣讲 programme when first needed.
+
+    Not scheduled like other sessions: it only carries the attendance of a lecture already given,
+    whose lecturers and venue were checked free when it was recorded (the same availability rule),
+    and availability counts the lecture, not this session (``lectures.availability``).
+    """
     if lecture.session_id:
         return lecture.session
     year = timezone.localtime(lecture.starts_at).year
@@ -388,6 +407,7 @@ def update_lecture(lecture: Lecture, *, lecturers: list[Lecturer], by, photos=()
         setattr(lecture, name, value)
     for lecturer in lecturers:
         check_lecturer_free(lecturer, lecture.starts_at, lecture.ends_at, request=lecture.request, lecture=lecture)
+    check_venue_free(lecture.venue, lecture.starts_at, lecture.ends_at, request=lecture.request, lecture=lecture)
     lecture.full_clean(exclude=["lecturers", "session", "request", "feedback_token"])
     lecture.save()
     lecture.lecturers.set(lecturers)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from jiangbei.templatetags.jiangbei_tags import cn_datetime
 from lectures import services
 from lectures.models import Lecture, LectureRequest, Scene
+from tests import factories
 from training.attendance.models import Attendance
 from training.programmes.models import Session
 
@@ -152,3 +153,28 @@ def test_a_delivered_request_without_its_lecture_still_shows_when_it_was_deliver
     request.save(update_fields=["delivered_at"])
     page = client_as("organiser").get(f"/lectures/requests/{request.pk}/").content.decode()
     assert f'data-testid="delivered-at">{cn_datetime(request.delivered_at)}</dd>' in page
+
+
+def test_a_lecture_needs_its_venue_free_by_the_scheduling_rule(district, outreach):
+    """A session booked in the hall keeps a lecture out of it; the lecture's own session never clashes."""
+    from venues.models import Venue
+
+    hall = Venue.objects.create(name="甲街道党群服务中心", kind=Venue.Kind.THEORY, capacity=80, street=district.street_a)
+    start = timezone.now() - timedelta(hours=3)
+    factories.session(district.street_a, title="街道党课", venue=hall, starts_at=start, ends_at=start + timedelta(hours=2))
+    with pytest.raises(services.ValidationError, match="街道党课"):
+        services.record_lecture(
+            lecturers=[outreach.li], by=None, topic="基层治理", scene=Scene.MEETING_ROOM, street=district.street_a,
+            venue=hall, starts_at=start + timedelta(hours=1), ends_at=start + timedelta(hours=2), audience_headcount=30,
+        )
+    lecture = services.record_lecture(
+        lecturers=[outreach.li], by=None, topic="基层治理", scene=Scene.MEETING_ROOM, street=district.street_a,
+        venue=hall, starts_at=start + timedelta(hours=2), ends_at=start + timedelta(hours=3), audience_headcount=30,
+    )
+    services.record_lecture_members(lecture, [district.member_a1], None)  # creates the lecture's session
+    lecture.refresh_from_db()
+    lecture.audience_headcount = 31
+    services.update_lecture(lecture, lecturers=[outreach.li], by=None, **{
+        name: getattr(lecture, name) for name in ("topic", "scene", "street", "venue", "starts_at", "ends_at",
+                                                  "audience_headcount")
+    })
