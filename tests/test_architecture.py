@@ -137,3 +137,29 @@ def test_product_apps_do_not_import_the_dev_tools():
         module for module, path in modules.items()
         if any(name.startswith("devtools") for name in _imports(path, module, path.name == "__init__.py"))
     ]
+
+
+# Rows that only one place may write: the attendance actions (and the copies they keep in line),
+# the roll-up, the audit API. A write elsewhere would skip their checks.
+OWNERS = {
+    "Attendance": {"training/attendance/actions.py", "training/attendance/copies.py"},
+    "CoverageCell": {"training/coverage/rollup.py"},
+    "AuditEntry": {"training/organisation/audit.py"},
+}
+WRITES = r"(\.objects\b[^\n]*\.(create|get_or_create|update_or_create|update|delete|bulk_create|bulk_update)\(|\()"
+
+
+def test_each_kind_of_derived_row_is_written_in_one_place():
+    import re
+
+    strays = []
+    for module, path in _modules().items():
+        text = path.read_text()
+        relative = str(path.relative_to(ROOT))
+        for model, owners in OWNERS.items():
+            if relative in owners:
+                continue
+            for line_number, line in enumerate(text.splitlines(), start=1):
+                if re.search(rf"\b{model}{WRITES}", line) and "class " not in line:
+                    strays.append(f"{relative}:{line_number}: {line.strip()}")
+    assert strays == []
