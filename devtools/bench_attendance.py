@@ -48,6 +48,8 @@ from training.organisation.models import Member, Organisation, StaffRole
 from training.programmes.models import Course, DeliveryMode, Session
 
 ROOT = Path(__file__).resolve().parents[1]
+# The WSGI application the throughput benchmark serves (a trivial page beside the check-in).
+GUNICORN_APP = "devtools.bench_wsgi:application"
 BENCH_PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/jiangbei_bench")
 BENCH_BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14")
 IMPORT_ROWS = 50_000
@@ -225,7 +227,7 @@ def checkin_throughput(emit, threads: int = 8, seconds: float = 2.0, rounds: int
         gunicorn = shutil.which("gunicorn", path=str(Path(python).parent)) or "gunicorn"
         server = subprocess.Popen(
             # gunicorn's recommended sync-worker count: 2 × cores + 1.
-            [gunicorn, "training.bench_wsgi:application", "--workers", WORKERS,
+            [gunicorn, GUNICORN_APP, "--workers", WORKERS,
              "--bind", f"127.0.0.1:{port}",
              "--log-level", "warning"],
             cwd=ROOT, env=env, start_new_session=True,

@@ -119,7 +119,7 @@ def demo_dashboard_queries() -> int:
     for command in (["migrate", "-v0"], ["seed_jiangbei", "--scale", "demo"], ["rollup_coverage", "--year", str(YEAR)]):
         subprocess.run([*manage, *command], env=env, check=True, capture_output=True)
     probe = (
-        "from training.bench_coverage import dashboard_measures; print(dashboard_measures()[0])"
+        "from devtools.bench_coverage import dashboard_measures; print(dashboard_measures()[0])"
     )
     result = subprocess.run([*manage, "shell", "-c", probe], env=env, check=True, capture_output=True, text=True)
     return int(result.stdout.strip().splitlines()[-1])

@@ -8,5 +8,5 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiangbei.settings")
 django.setup(set_prefix=False)
-settings.ROOT_URLCONF = "training.bench_urls"
+settings.ROOT_URLCONF = "devtools.bench_urls"
 application = get_wsgi_application()

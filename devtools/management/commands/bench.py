@@ -13,7 +13,7 @@ from devtools.seeding import SCALES, DistrictGenerator, district_figures
 from training.organisation.models import Organisation
 
 BENCHMARK_MODULES: list[str] = [
-    "training.bench_coverage", "lectures.bench", "training.bench_calendar", "training.bench_attendance",
+    "devtools.bench_coverage", "devtools.bench_lectures", "devtools.bench_calendar", "devtools.bench_attendance",
 ]
 
 
