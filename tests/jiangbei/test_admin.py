@@ -32,11 +32,25 @@ from lectures.models import (
     VolunteerService,
 )
 from tests import factories
-from training.attendance.models import MakeupAssignment
+from training.attendance.models import Attendance, MakeupAssignment
 from training.coverage.models import CoverageCell, CoverageRun
 from training.imports.models import ImportJob
-from training.organisation.models import AuditEntry, Category, Member, MemberTransfer, PolicyRule
-from training.programmes.models import CalendarFeed, Enrolment, Session, SessionQuota, SessionSeries
+from training.organisation.models import (
+    AuditEntry,
+    Category,
+    Member,
+    MemberTransfer,
+    Organisation,
+    PolicyRule,
+)
+from training.programmes.models import (
+    CalendarFeed,
+    Course,
+    Enrolment,
+    Session,
+    SessionQuota,
+    SessionSeries,
+)
 from venues.models import StudyRoute, StudyRouteStop, Venue, VenuePhoto
 
 pytestmark = pytest.mark.django_db
@@ -241,3 +255,27 @@ def test_sessions_and_members_with_attendance_cannot_be_deleted_in_the_admin(mod
     row = district.district_session if model is Session else district.member_a1
     assert superuser_client.post(admin_url(model, "delete", row.pk), {"post": "yes"}).status_code == 403
     assert model.objects.filter(pk=row.pk).exists()
+
+
+def test_a_course_saved_in_the_admin_takes_its_attendance_hours_along(district, superuser_client):
+    """The admin saves a course through ``update_course``: attendance follows its new hours."""
+    factories.ensure_policy_rules()
+    factories.attendance(district.session_a1, district.member_a1)
+    course = district.session_a1.course
+    page = superuser_client.get(admin_url(Course, "change", course.pk))
+    response = superuser_client.post(admin_url(Course, "change", course.pk), form_data(page) | {"credited_hours": "9.5"})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Attendance.objects.get(session=district.session_a1).credited_hours == Decimal("9.5")
+
+
+def test_moving_an_organisation_in_the_admin_rewrites_the_paths_below_it(district, superuser_client):
+    """The tree is reorganised in the admin: the subtree moves, scopes and figures follow."""
+    community = district.community_a
+    page = superuser_client.get(admin_url(Organisation, "change", community.pk))
+    response = superuser_client.post(admin_url(Organisation, "change", community.pk),
+                                     form_data(page) | {"parent": str(district.street_b.pk)})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    district.branch_a1.refresh_from_db()
+    assert district.branch_a1.path.startswith(district.street_b.path)
+    assert district.branch_a1 in Organisation.objects.subtree(district.street_b)
+    assert AuditEntry.objects.filter(target=f"organisation {community.pk}").exists()

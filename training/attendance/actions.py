@@ -163,13 +163,7 @@ def _check_makeups(makeups: Sequence[Mark]) -> None:
             attended=False,
         ).values_list("session_id", "member_id")
     )
-    assigned = set(
-        MakeupAssignment.objects.filter(
-            missed_session_id__in={session_id for session_id, _member in wanted},
-            member_id__in={member_id for _session, member_id in wanted},
-        ).values_list("missed_session_id", "member_id")
-    )
-    missing = wanted - absences - assigned
+    missing = wanted - absences
     if missing:
         raise AttendanceError(_("A make-up can only be recorded for a recorded absence."))
 
@@ -192,8 +186,10 @@ def _upsert(
         stored = existing.get(mark.member.pk)
         if stored == (mark.status, mark_channel, mark.minutes, hours, mark.makeup_for_id):
             continue
-        if stored and mark.channel is None and (stored[0], stored[4]) == (mark.status, mark.makeup_for_id):
-            continue  # the status stands: keep how it was recorded (a QR scan stays a scan, a log its minutes)
+        if stored and mark.channel is None and mark.makeup_for_id in (None, stored[4]) and stored[0] == mark.status:
+            # The status stands: keep how it was recorded (a QR scan stays a scan, a log its
+            # minutes, a make-up its link to the session it made up for).
+            continue
         if stored and corrections is not None:
             corrections.append(f"{mark.member.pk}: {stored[0]}/{stored[1]}/{stored[3]} → "
                                f"{mark.status}/{mark_channel}/{hours}")
@@ -256,11 +252,20 @@ def missed_not_made_up(members) -> Iterable[Attendance]:
 
 @transaction.atomic
 def assign_makeup(missed: Session, members: Sequence[Member], makeup_session: Session | None, by) -> int:
+    """Assign make-up study (the replay, or a later session) for recorded absences from ``missed``."""
+    paths = _branch_paths(missed, [Mark(member, Attendance.Status.ABSENT) for member in members], by)
+    _check_scope(by, [paths[member.branch_id] for member in members])
+    absent = set(Attendance.objects.filter(session=missed, member__in=members, attended=False)
+                 .values_list("member_id", flat=True))
+    if absent != {member.pk for member in members}:
+        raise AttendanceError(_("A make-up can only be recorded for a recorded absence."))
     for member in members:
         MakeupAssignment.objects.update_or_create(
             missed_session=missed, member=member,
             defaults={"makeup_session": makeup_session, "assigned_by": by, "assigned_at": timezone.now()},
         )
+    audit(by, AuditEntry.Action.ATTENDANCE, f"session {missed.pk}",
+          f"make-up assigned to {len(members)} ({'the replay' if makeup_session is None else makeup_session.pk})")
     return len(members)
 
 

@@ -11,6 +11,7 @@ column                 copied from
 ``year``, ``month``    the session's start, in local time
 ``attended``           the row's own status
 ``credited_hours``     the session's hours, by the policy rules for the row's channel and minutes
+                       (the rules in force when the row was written or last re-copied)
 =====================  ====================================================================
 
 New rows get them from ``Attendance.fill_report_columns`` and ``CreditRules.hours`` (in

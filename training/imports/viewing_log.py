@@ -3,7 +3,7 @@
 Two passes over the uploaded file, both streamed (openpyxl read-only, csv line by line):
 ``validate_job`` checks every row, counts, keeps the first errors and stages the valid
 marks in a small csv beside the upload; ``commit_job`` writes the staged marks through
-``services.record_attendance`` in one transaction. Re-importing the same file writes nothing,
+``record_attendance`` (``training.attendance.actions``) in one transaction. Re-importing the same file writes nothing,
 because the attendance upsert skips unchanged rows.
 """
 
@@ -355,7 +355,7 @@ def validate_job(job_id: int) -> None:
 def commit_job(job_id: int) -> None:
     """Write every staged valid row in one transaction; nothing is written if any write fails."""
     job = ImportJob.objects.select_related("session__course", "session__organiser", "user").get(pk=job_id)
-    if job.state not in (ImportJob.State.QUEUED, ImportJob.State.PREVIEW, ImportJob.State.IMPORTING):
+    if job.state not in (ImportJob.State.QUEUED, ImportJob.State.IMPORTING):  # confirmed (pipeline.confirm)
         return
     ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.IMPORTING, processed_rows=0)
     job.state = ImportJob.State.IMPORTING

@@ -8,6 +8,7 @@ same way.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -21,7 +22,7 @@ from training.organisation.models import (
     NewSectorSubtype,
     Organisation,
 )
-from training.organisation.signals import members_changed
+from training.organisation.signals import members_changed, organisation_moved
 
 
 class MemberChangeError(Exception):
@@ -74,3 +75,22 @@ def transfer_member(member: Member, to_branch: Organisation, *, by, source: str 
     audit(by, AuditEntry.Action.CHANGE, f"member {member.member_number}", f"branch {previous} → {to_branch.pk}")
     members_changed.send(sender=Member, members=[member], previous_branch_ids={previous}, fields={"branch"})
     return transfer
+
+
+@transaction.atomic
+def move_organisation(organisation: Organisation, new_parent: Organisation | None, *, by) -> Organisation:
+    """Re-parent an organisation (the tree is reorganised); members, sessions and attendance keep
+    their links, the paths below it are rewritten, and the roll-up is recomputed."""
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    old_parent = organisation.parent
+    _check_may_change(by, organisation.path, *(org.path for org in (new_parent, old_parent) if org is not None))
+    if (new_parent.pk if new_parent else None) == organisation.parent_id:
+        return organisation
+    try:
+        organisation.move_to(new_parent)
+    except ValidationError as error:
+        raise MemberChangeError(" ".join(error.messages)) from None
+    audit(by, AuditEntry.Action.CHANGE, f"organisation {organisation.pk}",
+          f"parent {old_parent.pk if old_parent else '-'} → {new_parent.pk if new_parent else '-'}")
+    organisation_moved.send(sender=Organisation, organisation=organisation)
+    return organisation

@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from jiangbei.admin_mixins import LockedOnChangeAdmin, ReadOnlyAdmin
+from training.organisation.actions import move_organisation
 from training.organisation.models import (
     AuditEntry,
     Member,
@@ -17,11 +18,24 @@ from training.organisation.models import (
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
+    """A new parent moves the organisation through ``move_organisation`` (paths below it rewritten,
+    the roll-up recomputed); the tree is reorganised here, as in December 2025."""
+
     list_display = ["name", "kind", "sector", "parent", "depth", "is_active"]
     list_filter = ["kind", "sector", "depth", "is_active"]
     search_fields = ["name"]
     raw_id_fields = ["parent"]
     readonly_fields = ["path", "depth"]
+
+    def save_model(self, request: HttpRequest, obj: Organisation, form, change: bool) -> None:
+        if change and "parent" in form.changed_data:
+            new_parent = obj.parent
+            obj.parent_id = form.initial.get("parent")
+            obj.save()  # the other fields; then the move, with its checks
+            move_organisation(obj, new_parent, by=request.user)
+            obj.refresh_from_db()
+        else:
+            obj.save()
 
 
 @admin.register(Member)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -135,9 +135,7 @@ def reschedule_session(session: Session, starts_at, ends_at, *, by) -> Session:
     check_may_schedule(by, session.organiser)
     before = _stored(session)
     session.starts_at, session.ends_at = starts_at, ends_at
-    problems = scheduling.check(_proposal(session), suggest=False)
-    if problems:
-        raise SchedulingError(problems)
+    _check(session, None)
     session.save(update_fields=["starts_at", "ends_at"])
     _announce(session, before)
     _notify(session, "changed")
@@ -147,7 +145,10 @@ def reschedule_session(session: Session, starts_at, ends_at, *, by) -> Session:
 @transaction.atomic
 def update_course(course: Course, *, by) -> Course:
     """Save a course; its sessions follow its programme, and their attendance its hours."""
-    if course.pk and not Course.objects.writable_by(by).filter(pk=course.pk).exists():
+    # Both the programme it had and the one it gets lie in the user's area.
+    scope = scope_for(by)
+    if not (Course.objects.writable_by(by).filter(pk=course.pk).exists()
+            and scope.covers(course.programme.organiser.path)):
         raise PermissionDenied(_("This course belongs to a programme outside your area; you cannot change it."))
     before = Course.objects.filter(pk=course.pk).values("programme_id", "credited_hours").first()
     course.save()
@@ -171,7 +172,10 @@ def update_course(course: Course, *, by) -> Course:
 
 @transaction.atomic
 def cancel_session(session: Session, reason: str = "", *, by) -> Session:
+    """Call off a session that has not taken place; one with attendance on record took place."""
     check_may_schedule(by, session.organiser)
+    if session.attendances.filter(attended=True).exists():
+        raise ValidationError(_("Attendance is on record for this session: it took place and cannot be cancelled."))
     session.status = Session.Status.CANCELLED
     session.cancellation_reason = reason[:200]
     session.save(update_fields=["status", "cancellation_reason"])

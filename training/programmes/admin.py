@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from jiangbei.admin_mixins import LockedOnChangeAdmin, ReadOnlyAdmin
+from training.programmes.actions import update_course
 from training.programmes.models import (
     CalendarFeed,
     Course,
@@ -26,10 +27,18 @@ class ProgrammeAdmin(admin.ModelAdmin):
 
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
+    """Saved through ``update_course``: its sessions and their attendance follow a new programme or hours."""
+
     list_display = ["title", "programme", "mode", "credited_hours", "lecturer"]
     list_filter = ["mode", "programme"]
     search_fields = ["title", "topics"]
     raw_id_fields = ["programme", "lecturer"]
+
+    def save_model(self, request: HttpRequest, obj: Course, form, change: bool) -> None:
+        if change:
+            update_course(obj, by=request.user)
+        else:
+            obj.save()
 
 
 @admin.register(Session)

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -200,8 +200,12 @@ def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     if session.status != Session.Status.SCHEDULED:
         messages.error(request, _("Only a scheduled session can be cancelled."))
     elif form.is_valid():
-        scheduling_actions.cancel_session(session, form.cleaned_data["reason"], by=request.user)
-        messages.success(request, _("Session cancelled; the secretaries concerned are told."))
+        try:
+            scheduling_actions.cancel_session(session, form.cleaned_data["reason"], by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Session cancelled; the secretaries concerned are told."))
     return redirect("session_detail", session.pk)
 
 

@@ -72,11 +72,18 @@ def test_viewing_hours_follow_policy_rules(district):
     rule.save(update_fields=["value"])
 
 
-def test_write_enqueues_coverage_refresh_after_commit(district, personas, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks() as callbacks:
+def test_write_enqueues_coverage_refresh_after_commit(district, personas, django_capture_on_commit_callbacks,
+                                                     monkeypatch):
+    from training.coverage.tasks import refresh_coverage_task
+
+    queued = []
+    monkeypatch.setattr(refresh_coverage_task, "apply_async", lambda args, countdown: queued.append(args))
+    with django_capture_on_commit_callbacks(execute=True):
         record_attendance(district.session_a1, [Mark(district.member_a1, "present")], by=personas["secretary_a1"])
         record_attendance(district.session_a1, [Mark(district.member_a1, "late")], by=personas["secretary_a1"])
-    assert len(callbacks) == 1  # a burst of writes to one branch: one refresh
+        assert queued == []  # nothing before the commit
+    year = credit.session_year(district.session_a1)
+    assert queued == [(year, [district.branch_a1.pk])]  # a burst of writes to one branch: one refresh
 
 
 def test_committed_write_refreshes_the_rollup(district, personas, django_capture_on_commit_callbacks):

@@ -214,3 +214,23 @@ def test_a_makeup_recorded_before_assignments_existed_can_be_taken_back_too(dist
                                                               "action": "undo"})
     assert not Attendance.objects.filter(session=later, member=district.member_a1).exists()
     assert attendance_actions.missed_not_made_up([district.member_a1]).exists()
+
+
+def test_saving_the_roster_again_keeps_a_makeup_a_makeup(district, client_as, missed):
+    """The roster resubmits every mark; a credited make-up on the missed session must stay one."""
+    client = client_as("secretary_a1")
+    client.post(reverse("makeup_action"), {"member": district.member_a1.pk, "missed": missed.pk, "action": "complete"})
+    client.post(reverse("roster", args=[missed.pk]), {f"m{district.member_a1.pk}": "present"})
+    row = Attendance.objects.get(session=missed, member=district.member_a1)
+    assert (row.channel, row.makeup_for_id) == ("makeup", missed.pk)
+    assert not attendance_actions.missed_not_made_up([district.member_a1]).exists()
+
+
+def test_make_up_is_assigned_only_for_a_recorded_absence(district, client_as, missed):
+    present_at = factories.session(district.branch_a1, title="四月主题党日", starts_at=timezone.now() - timedelta(days=5))
+    factories.attendance(present_at, district.member_a1)
+    response = client_as("secretary_a1").post(reverse("makeup_action"), {
+        "member": district.member_a1.pk, "missed": present_at.pk, "action": "assign", "makeup_session": "",
+    }, follow=True)
+    assert "补学只能登记在已记录的缺席上" in response.text
+    assert not MakeupAssignment.objects.filter(missed_session=present_at).exists()

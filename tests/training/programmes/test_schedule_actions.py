@@ -4,7 +4,7 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from tests import factories
 from training.attendance.orglife import record_branch_meeting
@@ -67,3 +67,11 @@ def test_an_organiser_cannot_move_a_session_out_of_their_subtree(district, perso
     with pytest.raises(PermissionDenied):
         save_session(session, by=personas["organiser"])
     assert Session.objects.get(pk=session.pk).organiser == district.branch_a1
+
+
+def test_a_session_with_attendance_on_record_cannot_be_cancelled(district, personas):
+    factories.attendance(district.session_a1, district.member_a1)
+    with pytest.raises(ValidationError, match="已有考勤记录"):
+        cancel_session(district.session_a1, "误操作", by=personas["organiser"])
+    district.session_a1.refresh_from_db()
+    assert district.session_a1.status == Session.Status.SCHEDULED
