@@ -367,7 +367,6 @@ def makeup_action(request: HttpRequest) -> HttpResponse:
     return redirect(url if scope.role == access.SECRETARY else f"{url}?branch={branch.pk}")
 
 
-
 @login_required
 def home_study(request: HttpRequest) -> HttpResponse:
     scope = _writer_scope(request)
@@ -437,7 +436,6 @@ def compliance(request: HttpRequest) -> HttpResponse:
     kinds = rows[0][1] if rows else []
     return render(request, "training/compliance.html", {"rows": rows, "kinds": kinds, "page": page,
                                                         "today": on, "single": scope.role == access.SECRETARY})
-
 
 
 def _ledger_period(request: HttpRequest, branch: Organisation) -> tuple[LedgerPeriodForm, date, date]:

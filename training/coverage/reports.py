@@ -114,19 +114,9 @@ class CoverageReport:
         }
 
 
-
-
 def default_year() -> int:
     """The year dashboards open on (re-read every few minutes, not on every page view)."""
     return cache.get_or_set("coverage-default-year", Attendance.objects.report_year, 300)
-
-
-
-
-
-
-
-
 
 
 def available_years(current: int) -> list[int]:

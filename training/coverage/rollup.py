@@ -47,8 +47,6 @@ DEBOUNCE_SECONDS = 10
 SETTLE_SECONDS = 10
 
 
-
-
 def refresh_queued(year: int, branch_ids: list[int]) -> int:
     """Run a queued refresh: clear its debounce keys first, so later writes queue anew."""
     cache.delete_many([refresh_key(year, branch_id) for branch_id in branch_ids])
@@ -184,7 +182,6 @@ def _branch_cells(year: int, branch_ids: list[int] | None) -> dict[tuple, list[i
     for branch_id, category, count in trained:
         cells[(branch_id, category, 0, ALL, 0)][TRAINED] = count
     return cells
-
 
 
 def _with_all_categories(cells: dict[tuple, list[int]]) -> dict[tuple, list[int]]:

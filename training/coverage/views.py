@@ -50,7 +50,6 @@ def _build_report(year: int, organisation: Organisation, category: str, programm
     return reports.coverage_report(year, organisation, category, programme)
 
 
-
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The figures are rendered once per roll-up version and served from the cache after that;

@@ -105,8 +105,6 @@ def check_upload(upload) -> None:
     upload.seek(0)
 
 
-
-
 def _flag(value, column: str, errors: list, row: int) -> bool:
     text = cell_text(value)
     if text in YES:

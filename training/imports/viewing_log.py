@@ -215,7 +215,6 @@ def parse_channel(value, default: str) -> str | None:
     return None
 
 
-
 class Checker:
     """Checks rows chunk by chunk against the members the importing user may record."""
 
@@ -397,7 +396,6 @@ def _write(job: ImportJob, batch: list[tuple[int, str, int]], rules: CreditRules
         status = Attendance.Status.PRESENT if minutes >= rules.min_minutes else Attendance.Status.LEFT_EARLY
         marks.append(Mark(members[member_id], status, channel=channel, minutes=minutes))
     return record_attendance(job.session, marks, by=job.user, channel=Attendance.Channel.IMPORT, rules=rules)
-
 
 
 def sample_csv() -> bytes:

@@ -108,4 +108,3 @@ def members_query(user):
     return Member.objects.visible_to(user)
 
 
-

@@ -30,8 +30,6 @@ Lecturer = Session._meta.get_field("lecturer").related_model
 PER_DAY = {"month": 4, "week": 25}
 
 
-
-
 @login_required
 def session_calendar(request: HttpRequest) -> HttpResponse:
     """Week or month calendar: a fixed number of queries whatever the amount of data."""

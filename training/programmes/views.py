@@ -48,8 +48,6 @@ def session_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-
-
 @login_required
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     access.require_scope(request)
