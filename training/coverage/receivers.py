@@ -22,21 +22,39 @@ def refresh_after_attendance(sender, branch_ids, years, **kwargs) -> None:
 def schedule_refresh(branch_ids: Iterable[int], years: Iterable[int]) -> None:
     """Queue the roll-up of these branches once the current transaction has committed.
 
-    Called inside the write's transaction; nothing happens if it rolls back. Debounced by a
-    cache key per (year, branch) (Redis in the services tier, so it costs no query), set after
-    the commit: the first committed write queues a refresh to run ``DEBOUNCE_SECONDS +
-    SETTLE_SECONDS`` later, and later writes rely on it until the refresh starts and clears the
-    key. A burst of writes, or an import written in many batches, leads to one refresh.
+    Called inside the write's transaction; nothing happens if it rolls back. The writes of one
+    transaction (an import in many batches) share one callback, and across transactions a cache
+    key per (year, branch), set after the commit (Redis in the services tier, so it costs no
+    query), lets the first committed write queue a refresh to run ``DEBOUNCE_SECONDS +
+    SETTLE_SECONDS`` later while later writes rely on it until the refresh starts and clears the
+    key. A burst of writes leads to one refresh.
     """
-    branches, years = sorted(set(branch_ids)), sorted(set(years))
-    transaction.on_commit(lambda: _queue(branches, years))
+    connection = transaction.get_connection()
+    pending = next((func for _savepoints, func, _robust in connection.run_on_commit
+                    if isinstance(func, _PendingRefresh) and not func.done), None)
+    if pending is None:
+        pending = _PendingRefresh()
+        transaction.on_commit(pending)
+    pending.add(branch_ids, years)
 
 
-def _queue(branch_ids: list[int], years: list[int]) -> None:
-    for year in years:
-        due = [branch_id for branch_id in branch_ids if cache.add(refresh_key(year, branch_id), 1, DEBOUNCE_SECONDS)]
-        if due:
-            refresh_coverage_task.apply_async((year, due), countdown=DEBOUNCE_SECONDS + SETTLE_SECONDS)
+class _PendingRefresh:
+    """The branches and years a transaction changed, queued together once it commits."""
+
+    def __init__(self) -> None:
+        self.cells: set[tuple[int, int]] = set()
+        self.done = False
+
+    def add(self, branch_ids: Iterable[int], years: Iterable[int]) -> None:
+        self.cells |= {(year, branch_id) for year in years for branch_id in branch_ids}
+
+    def __call__(self) -> None:
+        self.done = True
+        for year in sorted({year for year, _branch in self.cells}):
+            due = [branch for each_year, branch in sorted(self.cells) if each_year == year
+                   and cache.add(refresh_key(year, branch), 1, DEBOUNCE_SECONDS)]
+            if due:
+                refresh_coverage_task.apply_async((year, due), countdown=DEBOUNCE_SECONDS + SETTLE_SECONDS)
 
 
 @receiver(organisation_moved)
