@@ -212,7 +212,7 @@ def checkin_throughput(emit, threads: int = 8, seconds: float = 2.0, rounds: int
     env = os.environ | {
         "DATABASE_URL": BENCH_PG_URL, "CELERY_BROKER_URL": BENCH_BROKER_URL, "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(48), "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "0",
-        "STATIC_ROOT": static_root, "LOG_LEVEL": "WARNING",
+        "STATIC_ROOT": static_root, "LOG_LEVEL": "WARNING", "DEVTOOLS": "1",  # to seed it
     }
     python = sys.executable
     _recreate_database(database)

@@ -83,8 +83,10 @@ INSTALLED_APPS = [
     "venues",
     "lectures",
 ]
-# The district generator and the benchmarks: development machines only, never production.
-if DEBUG:
+# The district generator and the benchmarks: on development machines (DEBUG=1) only, unless
+# asked for (the benchmark seeds its production-tier server with DEVTOOLS=1).
+DEVTOOLS = env_bool("DEVTOOLS", DEBUG)
+if DEVTOOLS:
     INSTALLED_APPS.append("devtools")
 
 MIDDLEWARE = [
