@@ -15,7 +15,7 @@ def test_reminder_is_sent_once_by_a_real_worker(celery_worker, district, persona
     personas["secretary_a1"].email = "a1@example.org"
     personas["secretary_a1"].save()
     session = factories.session(district.street_a, title="明早的课", starts_at=timezone.now() + timedelta(hours=12))
-    enrolment.enrol(session, Member.objects.filter(pk=district.member_a1.pk))
+    enrolment.enrol(session, Member.objects.filter(pk=district.member_a1.pk), by=factories.superuser())
     first = send_session_reminder.apply_async(args=[session.pk], queue=celery_worker)
     second = send_session_reminder.apply_async(args=[session.pk], queue=celery_worker)
     assert sorted([first.get(timeout=30), second.get(timeout=30)]) == [0, 1]

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from training.organisation import access
+from training.organisation.access import scope_for
 from training.organisation.models import Member, Organisation
 from training.programmes.models import Enrolment, Session, SessionQuota
 
@@ -86,9 +90,24 @@ def _quota_for(quotas, path: str):
     return None
 
 
+def _check_may_manage(by, session: Session) -> None:
+    """Enrolment and quotas are the organiser's, like the session itself."""
+    scope = scope_for(by)
+    if scope is None or scope.role not in (access.ORGANISER, access.SUPERUSER) or not scope.covers(
+        session.organiser.path
+    ):
+        raise PermissionDenied(_("You may not manage the enrolment of this session."))
+
+
 @transaction.atomic
-def enrol(session: Session, members: QuerySet[Member], source: str = Enrolment.Source.COHORT) -> EnrolResult:
+def enrol(
+    session: Session, members: QuerySet[Member], source: str = Enrolment.Source.COHORT, *, by
+) -> EnrolResult:
     """Place members up to capacity and quota; the rest join the waitlist; nothing twice."""
+    _check_may_manage(by, session)
+    if session.status == Session.Status.CANCELLED:
+        raise ValidationError(_("This session was cancelled: nobody can be enrolled."))
+    members = members.visible_to(by)  # only members the organiser may enrol
     session = _locked(session)
     result = EnrolResult()
     enrolled = Exists(Enrolment.objects.filter(session=session, member=OuterRef("pk")))
@@ -128,8 +147,15 @@ def enrol(session: Session, members: QuerySet[Member], source: str = Enrolment.S
 
 
 @transaction.atomic
-def withdraw(enrolment: Enrolment) -> Enrolment | None:
-    """Remove an enrolment; a freed place goes to the first eligible member on the waitlist."""
+def withdraw(enrolment: Enrolment, *, by) -> Enrolment | None:
+    """Remove an enrolment (the organiser, or the member's own secretary); a freed place goes to the
+    first eligible member on the waitlist."""
+    scope = scope_for(by)
+    own_secretary = scope is not None and scope.role == access.SECRETARY and (
+        enrolment.member.branch_id == scope.organisation_id
+    )
+    if not own_secretary:
+        _check_may_manage(by, enrolment.session)
     session = _locked(enrolment.session)
     held_place = enrolment.waitlist_position is None
     enrolment.delete()
@@ -172,4 +198,18 @@ def by_branch(session: Session, visible: QuerySet[Member]) -> list[dict]:
             waiting=Count("id", filter=Q(waitlist_position__isnull=False)),
         )
         .order_by("member__branch__path")
+    )
+
+
+@transaction.atomic
+def set_quotas(session: Session, places: dict[int, int | None], *, by) -> None:
+    """Places reserved per organisation (each street sends N); empty removes a quota."""
+    _check_may_manage(by, session)
+    total = sum(n for n in places.values() if n)
+    if session.capacity is not None and total > session.capacity:
+        raise ValidationError(_("The quotas add up to %(total)d, more than the capacity of %(capacity)d.")
+                              % {"total": total, "capacity": session.capacity})
+    SessionQuota.objects.filter(session=session, organisation_id__in=places).delete()
+    SessionQuota.objects.bulk_create(
+        SessionQuota(session=session, organisation_id=org_id, places=n) for org_id, n in places.items() if n
     )

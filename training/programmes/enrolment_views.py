@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -52,7 +52,7 @@ def session_enrol(request: HttpRequest, pk: int) -> HttpResponse:
         if preview == 0:
             form.add_error(None, _("No member matches this cohort; widen the criteria."))
         elif request.POST.get("action") == "enrol":
-            result = enrolment.enrol(session, members)
+            result = enrolment.enrol(session, members, by=request.user)
             messages.success(request, _(
                 "%(placed)d enrolled, %(waitlisted)d on the waitlist, %(already)d already enrolled, "
                 "%(over_quota)d beyond the quotas."
@@ -96,7 +96,7 @@ def enrolment_withdraw(request: HttpRequest, pk: int, enrolment_pk: int) -> Http
     )
     if scope.role != access.SECRETARY:
         _writable_session(request, pk)
-    promoted = enrolment.withdraw(row)
+    promoted = enrolment.withdraw(row, by=request.user)
     if promoted is not None:
         messages.success(request, _("%(name)s withdrew; %(next)s moves up from the waitlist.")
                          % {"name": row.member.name, "next": promoted.member.name})
@@ -118,17 +118,11 @@ def session_quotas(request: HttpRequest, pk: int) -> HttpResponse:
     current = dict(SessionQuota.objects.filter(session=session).values_list("organisation_id", "places"))
     form = QuotaForm(request.POST or None, organisations=organisations, current=current)
     if request.method == "POST" and form.is_valid():
-        places = form.places()
-        total = sum(n for n in places.values() if n)
-        if session.capacity is not None and total > session.capacity:
-            form.add_error(None, _("The quotas add up to %(total)d, more than the capacity of %(capacity)d.")
-                           % {"total": total, "capacity": session.capacity})
+        try:
+            enrolment.set_quotas(session, form.places(), by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
         else:
-            with transaction.atomic():
-                SessionQuota.objects.filter(session=session, organisation_id__in=places).delete()
-                SessionQuota.objects.bulk_create(
-                    SessionQuota(session=session, organisation_id=org_id, places=n) for org_id, n in places.items() if n
-                )
             messages.success(request, _("Quotas saved."))
             return redirect("session_enrolments", session.pk)
     return render(request, "training/session_quotas.html", {"session": session, "form": form})

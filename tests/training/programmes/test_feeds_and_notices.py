@@ -102,7 +102,7 @@ def secretaries(personas, district):
 
 def test_change_and_cancel_email_the_secretaries_of_enrolled_members(secretaries, district, long_session,
                                                                     django_capture_on_commit_callbacks):
-    enrolment.enrol(long_session, Member.objects.filter(pk=district.member_a1.pk))
+    enrolment.enrol(long_session, Member.objects.filter(pk=district.member_a1.pk), by=factories.superuser())
     with django_capture_on_commit_callbacks(execute=True):
         scheduling_actions.reschedule_session(long_session, long_session.starts_at + timedelta(hours=3),
                                              long_session.ends_at + timedelta(hours=3), by=secretaries["organiser"])
@@ -117,7 +117,7 @@ def test_reminders_go_once_a_day_ahead(secretaries, district):
     soon = factories.session(district.root, title="明天的课", starts_at=timezone.now() + timedelta(hours=20))
     later = factories.session(district.root, title="下周的课", starts_at=timezone.now() + timedelta(days=6))
     for session in (soon, later):
-        enrolment.enrol(session, Member.objects.all())
+        enrolment.enrol(session, Member.objects.all(), by=factories.superuser())
     assert queue_session_reminders.delay().get() == 1
     assert sorted(m.to[0] for m in mail.outbox) == ["a1@example.org", "b1@example.org"]
     assert all("明天的课" in m.subject for m in mail.outbox)
@@ -138,7 +138,7 @@ def test_waitlisted_members_do_not_trigger_notices(secretaries, district, long_s
 
 def test_signin_sheet_groups_by_branch_and_is_scoped(client_as, district, long_session):
     factories.member(district.branch_a1, name="=HYPERLINK(\"http://x\")")
-    enrolment.enrol(long_session, Member.objects.all())
+    enrolment.enrol(long_session, Member.objects.all(), by=factories.superuser())
     response = client_as("organiser").get(reverse("session_signin_sheet", args=[long_session.pk]))
     groups = [(branch.name, [m.name for m in members]) for branch, members in response.context["groups"]]
     assert [name for name, _members in groups] == ["甲社区第一党支部", "甲社区第二党支部"]
@@ -150,7 +150,7 @@ def test_signin_sheet_groups_by_branch_and_is_scoped(client_as, district, long_s
 def test_signin_xlsx_neutralises_formulas_and_is_audited(client_as, district, long_session):
     factories.member(district.branch_a1, name="=1+2", member_number="+86")
     factories.member(district.branch_a1, name="@SUM(A1)")
-    enrolment.enrol(long_session, Member.objects.filter(branch=district.branch_a1))
+    enrolment.enrol(long_session, Member.objects.filter(branch=district.branch_a1), by=factories.superuser())
     response = client_as("organiser").get(reverse("session_signin_xlsx", args=[long_session.pk]))
     sheet = load_workbook(io.BytesIO(response.content)).active
     values = [cell for row in sheet.iter_rows(values_only=True) for cell in row if isinstance(cell, str)]
