@@ -185,7 +185,8 @@ SETUP_SCRIPT = f"""
 import json
 from datetime import timedelta
 from django.utils import timezone
-from training.models import Course, DeliveryMode, Member, Organisation, Session
+from training.organisation.models import Member, Organisation
+from training.programmes.models import Course, DeliveryMode, Session
 root = Organisation.objects.filter(parent__isnull=True).order_by("pk").first()
 course = Course.objects.order_by("pk").first()
 starts = timezone.now() - timedelta(minutes=5)
@@ -303,7 +304,7 @@ def _forget_queued_tasks() -> None:
 
 
 def _duplicates(env, python) -> int:
-    script = ("from django.db.models import Count; from training.models import Attendance; "
+    script = ("from django.db.models import Count; from training.attendance.models import Attendance; "
               "print(Attendance.objects.values('session','member').annotate(n=Count('id')).filter(n__gt=1).count())")
     out = subprocess.run([python, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, check=True,
                          capture_output=True, text=True).stdout
