@@ -253,6 +253,8 @@ def missed_not_made_up(members) -> Iterable[Attendance]:
 @transaction.atomic
 def assign_makeup(missed: Session, members: Sequence[Member], makeup_session: Session | None, by) -> int:
     """Assign make-up study (the replay, or a later session) for recorded absences from ``missed``."""
+    if makeup_session is not None and makeup_session.status == Session.Status.CANCELLED:
+        raise AttendanceError(_("This session was cancelled: no attendance can be recorded for it."))
     paths = _branch_paths(missed, [Mark(member, Attendance.Status.ABSENT) for member in members], by)
     _check_scope(by, [paths[member.branch_id] for member in members])
     absent = set(Attendance.objects.filter(session=missed, member__in=members, attended=False)

@@ -16,11 +16,12 @@ from tests.training.imports.test_import import xlsx_bytes
 from training.attendance.actions import (
     AttendanceError,
     Mark,
+    assign_makeup,
     complete_makeup,
     record_attendance,
     record_home_study,
 )
-from training.attendance.models import Attendance
+from training.attendance.models import Attendance, MakeupAssignment
 from training.imports.models import ImportJob
 from training.organisation.models import Member
 from training.programmes.models import Session
@@ -191,3 +192,40 @@ def test_a_secretary_marks_her_members_on_a_district_session(district, client_as
     row = Attendance.objects.get(session=district.district_session, member=district.member_a1)
     assert row.status == "late"
     assert tap(client, district.district_session, district.member_a1, "present").status_code == 200
+
+
+def test_a_cancelled_session_takes_no_viewing_log_make_up_or_study_at_home(district, client_as, personas, cancelled):
+    """The same refusal through the import page, the make-up action and 送学上门."""
+    client = client_as("secretary_a1")
+    content = xlsx_bytes([["党员编号", "姓名", "分钟"], [district.member_a1.member_number, district.member_a1.name, 40]])
+    response = client.post(reverse("import_upload", args=[cancelled.pk]),
+                           {"file": SimpleUploadedFile("log.xlsx", content), "default_channel": "live"})
+    assert response.status_code == 400 and "已取消" in response.text
+    elderly = factories.member(district.branch_a1, name="老党员", is_elderly=True)
+    with pytest.raises(AttendanceError, match="已取消"):
+        record_home_study(cancelled, [elderly], personas["secretary_a1"])
+    missed = factories.session(district.branch_a1, starts_at=timezone.now() - timedelta(days=9))
+    factories.attendance(missed, district.member_a1, status=Attendance.Status.ABSENT)
+    # Assigned to a session that was cancelled afterwards.
+    MakeupAssignment.objects.create(missed_session=missed, member=district.member_a1, makeup_session=cancelled)
+    with pytest.raises(AttendanceError, match="已取消"):
+        complete_makeup(missed, district.member_a1, personas["secretary_a1"])
+    assert not Attendance.objects.filter(session=cancelled).exists() and not ImportJob.objects.exists()
+
+
+def test_a_viewing_log_row_for_a_member_outside_the_audience_is_a_row_error(district, client_as):
+    secretaries_only = factories.session(district.branch_a1, starts_at=timezone.now() - timedelta(days=1),
+                                         audience=Session.Audience.SECRETARIES)
+    content = xlsx_bytes([["党员编号", "姓名", "分钟"], [district.member_a1.member_number, district.member_a1.name, 60]])
+    client_as("secretary_a1").post(reverse("import_upload", args=[secretaries_only.pk]),
+                                   {"file": SimpleUploadedFile("log.xlsx", content), "default_channel": "live"})
+    job = ImportJob.objects.get()
+    assert (job.valid_rows, job.error_rows) == (0, 1) and "不在本场次的名单上" in job.errors[0]["error"]
+
+
+def test_a_cancelled_session_is_not_offered_for_make_up(district, personas, cancelled):
+    missed = factories.session(district.branch_a1, starts_at=timezone.now() - timedelta(days=9))
+    factories.attendance(missed, district.member_a1, status=Attendance.Status.ABSENT)
+    with pytest.raises(AttendanceError, match="已取消"):
+        assign_makeup(missed, [district.member_a1], cancelled, personas["secretary_a1"])
+    assert not MakeupAssignment.objects.exists()
