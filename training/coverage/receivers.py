@@ -32,10 +32,12 @@ def schedule_refresh(branch_ids: Iterable[int], years: Iterable[int]) -> None:
     connection = transaction.get_connection()
     pending = next((func for _savepoints, func, _robust in connection.run_on_commit
                     if isinstance(func, _PendingRefresh) and not func.done), None)
-    if pending is None:
-        pending = _PendingRefresh()
-        transaction.on_commit(pending)
+    if pending is not None:
+        pending.add(branch_ids, years)
+        return
+    pending = _PendingRefresh()
     pending.add(branch_ids, years)
+    transaction.on_commit(pending)  # outside a transaction (a lone QR scan) it runs at once
 
 
 class _PendingRefresh:

@@ -261,3 +261,13 @@ def test_a_recomputation_in_progress_shows_on_the_dashboard(client, demo):
 
     run_full_refresh(run)
     assert "data-run-status" not in client.get(reverse("dashboard"), {"year": YEAR}).text
+
+
+def test_a_write_outside_a_transaction_queues_its_refresh_at_once(transactional_db, monkeypatch):
+    """A lone QR scan is one statement in autocommit: its refresh is queued right away."""
+    factories.ensure_policy_rules()
+    root = factories.organisation("新区党工委", Organisation.Kind.WORKING_COMMITTEE)
+    branch = factories.organisation("自动提交党支部", Organisation.Kind.BRANCH, root)
+    queued = queued_refreshes(monkeypatch)
+    schedule_refresh([branch.pk], [YEAR])
+    assert queued == [(YEAR, [branch.pk])]
