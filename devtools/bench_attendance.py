@@ -44,7 +44,7 @@ from training.attendance.models import Attendance
 from training.imports import pipeline, viewing_log
 from training.imports.models import ImportJob
 from training.organisation.access import scope_for
-from training.organisation.models import Member, Organisation, StaffRole
+from training.organisation.models import Member, Organisation, Grant
 from training.programmes.models import Course, DeliveryMode, Session
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,7 +111,7 @@ def _big_branch():
                                      starts_at=starts, ends_at=starts + timezone.timedelta(hours=2),
                                      mode=DeliveryMode.OFFLINE, organiser=branch)
     user = get_user_model().objects.create_user("bench-secretary", password=None)
-    StaffRole.objects.create(user=user, role=StaffRole.Role.SECRETARY, organisation=branch)
+    Grant.objects.create(user=user, role=Grant.Role.SECRETARY, organisation=branch)
     return branch, session, user, list(Member.objects.filter(branch=branch))
 
 

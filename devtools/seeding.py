@@ -25,7 +25,7 @@ from django.utils import timezone
 from jiangbei.bulk import BulkWriter
 from lectures.models import Lecture, Lecturer, LectureRequest, Scene, VolunteerService
 from training.attendance.models import Attendance
-from training.organisation.models import Category, Member, NewSectorSubtype, Organisation, StaffRole
+from training.organisation.models import Category, Member, NewSectorSubtype, Organisation, Grant
 from training.programmes.models import Course, DeliveryMode, Enrolment, Programme, Session
 from venues.models import StudyRoute, StudyRouteStop, Venue
 
@@ -921,20 +921,20 @@ class DistrictGenerator:
         requester_org = next(org for org in self.level2 if org.path.startswith(getang.path))
         specs = [
             ("admin", "系统管理员", None, None),
-            ("leader", "新区领导", StaffRole.Role.LEADER, self.root),
-            ("organiser", "新区组织部", StaffRole.Role.ORGANISER, self.root),
-            ("getang", "葛塘街道组织委员", StaffRole.Role.ORGANISER, getang),
-            ("secretary", "支部书记", StaffRole.Role.SECRETARY, getang_branch),
-            ("secretary2", "另一支部书记", StaffRole.Role.SECRETARY, other_branch),
-            ("lecturer", "宣讲员", StaffRole.Role.LECTURER, self.root),
-            ("requester", "社区书记（点单）", StaffRole.Role.REQUESTER, requester_org),
+            ("leader", "新区领导", Grant.Role.LEADER, self.root),
+            ("organiser", "新区组织部", Grant.Role.ORGANISER, self.root),
+            ("getang", "葛塘街道组织委员", Grant.Role.ORGANISER, getang),
+            ("secretary", "支部书记", Grant.Role.SECRETARY, getang_branch),
+            ("secretary2", "另一支部书记", Grant.Role.SECRETARY, other_branch),
+            ("lecturer", "宣讲员", Grant.Role.LECTURER, self.root),
+            ("requester", "社区书记（点单）", Grant.Role.REQUESTER, requester_org),
         ]
         for username, first_name, role, organisation in specs:
             user = User(username=username, first_name=first_name, is_staff=role is None, is_superuser=role is None)
             user.set_password(DEMO_PASSWORD)
             user.save()
             if role:
-                StaffRole.objects.create(user=user, role=role, organisation=organisation)
+                Grant.objects.create(user=user, role=role, organisation=organisation)
         lecturer = self.lecturers[0]
         lecturer.user = User.objects.get(username="lecturer")
         lecturer.save(update_fields=["user"])

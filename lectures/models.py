@@ -10,40 +10,44 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from training.organisation.access import LECTURER, REQUESTER, scope_for, scoped
+from training.organisation.access import LECTURER, REQUESTER, grants_of, role_has, scope_for, scoped
 
 # 理论传播百千万培育: the number of lecture backbones the programme sets out to grow.
 BAIQIANWAN_TARGET = 100
 
 
-def scoped_queryset(path_lookup: str | None) -> type[models.QuerySet]:
-    """A QuerySet class whose ``visible_to`` scopes through ``path_lookup``."""
-
-    class ScopedQuerySet(models.QuerySet):
-        def visible_to(self, user) -> models.QuerySet:
-            return scoped(self, user, path_lookup)
-
-    return ScopedQuerySet
-
-
 def role_scoped(queryset: models.QuerySet, user, path_lookup: str, lecturer_q, requester_lookup: str | None):
-    """``scoped`` plus the two outreach roles.
+    """Lecture work visible to ``user``: the union over their grants with ``lectures.view``.
 
-    A lecturer sees only what ``lecturer_q(user)`` selects (their own requests and lectures);
-    a requester sees the rows whose ``requester_lookup`` path lies under their own
-    community or enterprise. Organisers see their subtree and leaders read everything.
+    A lecturer's grant shows what ``lecturer_q(user)`` selects (their own requests and lectures);
+    a requester's the rows whose ``requester_lookup`` path lies under its community or enterprise;
+    an organiser's or leader's its subtree through ``path_lookup``.
     """
-    scope = scope_for(user)
-    if scope is None:
-        return queryset.none()
-    if scope.role == LECTURER:
-        # A subquery, not a join: sums over the result must not multiply by co-lecturers.
-        return queryset.filter(pk__in=queryset.model._default_manager.filter(lecturer_q(user)).values("pk"))
-    if scope.role == REQUESTER:
-        if requester_lookup is None:
-            return queryset.none()
-        return queryset.filter(**{f"{requester_lookup}__startswith": scope.path})
-    return scoped(queryset, user, path_lookup)
+    condition = Q(pk__in=[])
+    for grant in grants_of(user):
+        if not role_has(grant.role, "lectures.view"):
+            continue
+        if grant.role == LECTURER:
+            # A subquery, not a join: sums over the result must not multiply by co-lecturers.
+            condition |= Q(pk__in=queryset.model._default_manager.filter(lecturer_q(user)).values("pk"))
+        elif grant.role == REQUESTER:
+            if requester_lookup is not None:
+                condition |= Q(**{f"{requester_lookup}__startswith": grant.path})
+        else:
+            condition |= Q(**{f"{path_lookup}__startswith": grant.path})
+    return queryset.filter(condition)
+
+
+class LecturerQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "LecturerQuerySet":
+        return scoped(self, user, None, "lecturers.view")
+
+    def managed_by(self, user) -> "LecturerQuerySet":
+        """Lecturers ``user`` may edit: the district's lecture office all, a street its own."""
+        scope = scope_for(user, "lecturers.manage")
+        if scope is None:
+            return self.none()
+        return self if scope.everything else self.filter(scope.q("street__path"))
 
 
 class LectureRequestQuerySet(models.QuerySet):
@@ -124,8 +128,13 @@ class Lecturer(models.Model):
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     is_active = models.BooleanField(_("available"), default=True)
+    # The street whose organiser looks after this lecturer; empty for the district's own pool.
+    street = models.ForeignKey(
+        "training.Organisation", verbose_name=_("street"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
 
-    objects = scoped_queryset(None).as_manager()
+    objects = LecturerQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("lecturer")

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_noop
 
 from jiangbei.templatetags.jiangbei_tags import cn_datetime
 from lectures.models import Lecture, LectureRequest
-from training.organisation.models import StaffRole
+from training.organisation.models import Grant
 
 SUBJECTS = {
     "ordered": gettext_noop("A lecture has been ordered"),
@@ -24,7 +24,7 @@ SUBJECTS = {
 def recipients(request: LectureRequest) -> list[str]:
     """The dispatched lecturer's and the requesting organisation's requesters' addresses."""
     addresses = list(
-        StaffRole.objects.filter(role=StaffRole.Role.REQUESTER, organisation=request.requester)
+        Grant.objects.filter(role=Grant.Role.REQUESTER, organisation=request.requester)
         .exclude(user__email="")
         .values_list("user__email", flat=True)
     )

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from training.organisation.models import Member, Organisation, StaffRole
+from training.organisation.models import Member, Organisation, Grant
 from training.programmes.models import Session
 
 from . import factories
@@ -66,7 +66,7 @@ def district(db) -> District:
 
 @pytest.fixture
 def personas(district):
-    R = StaffRole.Role
+    R = Grant.Role
     return {
         "organiser": factories.user("organiser_a", R.ORGANISER, district.street_a),
         "secretary_a1": factories.user("secretary_a1", R.SECRETARY, district.branch_a1),

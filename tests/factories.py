@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from training.attendance.models import Attendance
-from training.organisation.models import Category, Member, Organisation, StaffRole
+from training.organisation.models import Category, Member, Organisation, Grant
 from training.programmes.models import Course, DeliveryMode, Programme, Session
 
 _numbers = itertools.count(1)
@@ -55,7 +55,7 @@ def attendance(session: Session, member: Member, status: str = Attendance.Status
 def user(username: str, role: str | None = None, organisation: Organisation | None = None, **fields):
     account = get_user_model().objects.create_user(username=username, password=PASSWORD, **fields)
     if role:
-        StaffRole.objects.create(user=account, role=role, organisation=organisation)
+        Grant.objects.create(user=account, role=role, organisation=organisation)
     return account
 
 

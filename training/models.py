@@ -12,7 +12,7 @@ from training.organisation.models import (
     MemberTransfer,
     Organisation,
     PolicyRule,
-    StaffRole,
+    Grant,
 )
 from training.programmes.models import (
     CalendarFeed,
@@ -27,5 +27,5 @@ from training.programmes.models import (
 __all__ = [
     "Attendance", "AuditEntry", "CalendarFeed", "Course", "CoverageCell", "CoverageRun", "Enrolment", "ImportJob",
     "MakeupAssignment", "Member", "MemberTransfer", "Organisation", "PolicyRule", "Programme", "Session",
-    "SessionQuota", "SessionSeries", "StaffRole",
+    "SessionQuota", "SessionSeries", "Grant",
 ]

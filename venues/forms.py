@@ -19,10 +19,11 @@ TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 def streets_for(user):
     """Streets and parks (level one of the tree) the user may place a venue or route in."""
-    scope = scope_for(user)
+    scope = scope_for(user, "venues.manage")
     streets = Organisation.objects.streets()
-    if scope and not scope.everything:
-        streets = streets.filter(path__startswith=scope.path)
+    if scope is None:
+        return streets.none()
+    streets = streets.filter(scope.q("path"))
     return streets.order_by("path")
 
 
@@ -43,7 +44,7 @@ class VenueForm(forms.ModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        scope = scope_for(user)
+        scope = scope_for(user, "venues.manage")
         self.fields["street"].queryset = streets_for(user)
         # Only a district organiser may keep a venue outside any street.
         self.fields["street"].required = not (scope and district_wide(scope))
@@ -94,7 +95,7 @@ class StudyRouteForm(forms.ModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        scope = scope_for(user)
+        scope = scope_for(user, "venues.manage")
         self.fields["street"].queryset = streets_for(user)
         self.fields["street"].required = not (scope and district_wide(scope))
 

@@ -9,7 +9,17 @@ from training.organisation.access import scope_for, scoped
 
 def district_wide(scope) -> bool:
     """Superusers and organisers at the top of the tree (the district) manage every venue."""
-    return scope.everything or scope.path.count("/") <= 1
+    return any(path.count("/") <= 1 for path in scope.paths)
+
+
+def managed_by(queryset: models.QuerySet, user) -> models.QuerySet:
+    """Rows ``user`` may change: a district organiser every one, a street organiser its street's."""
+    scope = scope_for(user, "venues.manage")
+    if scope is None:
+        return queryset.none()
+    if district_wide(scope):
+        return queryset
+    return queryset.filter(scope.q("street__path"))
 
 
 class VenueQuerySet(models.QuerySet):
@@ -18,14 +28,10 @@ class VenueQuerySet(models.QuerySet):
 
     def visible_to(self, user) -> "VenueQuerySet":
         """The venue directory is shared district-wide: every staff role may read it."""
-        return scoped(self, user, None)
+        return scoped(self, user, None, "venues.view")
 
     def writable_by(self, user) -> "VenueQuerySet":
-        """Organisers change venues in streets within their subtree; district organisers, all."""
-        scope = scope_for(user)
-        if scope is None or scope.role not in ("organiser", "superuser"):
-            return self.none()
-        return self if district_wide(scope) else self.filter(street__path__startswith=scope.path)
+        return managed_by(self, user)
 
 
 class Venue(models.Model):
@@ -108,13 +114,10 @@ class VenuePhoto(models.Model):
 
 class StudyRouteQuerySet(models.QuerySet):
     def visible_to(self, user) -> "StudyRouteQuerySet":
-        return scoped(self, user, None)
+        return scoped(self, user, None, "venues.view")
 
     def writable_by(self, user) -> "StudyRouteQuerySet":
-        scope = scope_for(user)
-        if scope is None or scope.role not in ("organiser", "superuser"):
-            return self.none()
-        return self if district_wide(scope) else self.filter(street__path__startswith=scope.path)
+        return managed_by(self, user)
 
 
 class StudyRoute(models.Model):

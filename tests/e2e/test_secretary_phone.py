@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from playwright.sync_api import expect
 
 from training.attendance.models import Attendance
-from training.organisation.models import Member, StaffRole
+from training.organisation.models import Member, Grant
 from training.programmes.models import Course, DeliveryMode, Session
 
 from .test_landing import log_in
@@ -22,7 +22,7 @@ PHONE = {"width": 390, "height": 844}
 def branch_day(demo_site):
     """Policy rules (flushed with the test database) and a branch meeting that started 5 minutes ago."""
     importlib.import_module("training.migrations.0003_policy_rules").add_rules(apps, None)
-    branch = StaffRole.objects.get(user__username="secretary").organisation
+    branch = Grant.objects.get(user__username="secretary").organisation
     course = Course.objects.filter(title="主题党日").first()
     starts = timezone.now() - timedelta(minutes=5)
     session = Session.objects.create(

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from lectures.models import Lecturer, LectureRequest, Scene
 from tests import factories
-from training.organisation.models import StaffRole
+from training.organisation.models import Grant
 
 
 @dataclass
@@ -23,7 +23,7 @@ class Outreach:
 
 @pytest.fixture
 def outreach(district, personas) -> Outreach:
-    R = StaffRole.Role
+    R = Grant.Role
     wang_user = factories.user("lecturer_wang", R.LECTURER, district.root, email="wang@example.org")
     personas["lecturer"] = wang_user
     personas["requester_a"] = factories.user("requester_a", R.REQUESTER, district.community_a, email="a@example.org")

@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from tests import factories
 from training.attendance.models import Attendance
 from training.imports.models import ImportJob
-from training.organisation.models import Organisation, StaffRole
+from training.organisation.models import Organisation, Grant
 
 
 def wait_for(job: ImportJob, state: str, timeout: float = 60) -> ImportJob:
@@ -42,7 +42,7 @@ def test_worker_checks_then_imports_while_the_page_polls(monkeypatch, settings, 
     members = [factories.member(branch) for _ in range(30)]
     # Held yesterday: a viewing log is imported once its session has ended.
     session = factories.session(branch, title="直播课", starts_at=timezone.now() - timedelta(days=1))
-    client.force_login(factories.user("sec", StaffRole.Role.SECRETARY, branch))
+    client.force_login(factories.user("sec", Grant.Role.SECRETARY, branch))
 
     workbook = Workbook()
     sheet = workbook.active

@@ -7,14 +7,14 @@ from django.utils import timezone
 from lectures.models import Lecturer, LectureRequest, Scene
 from lectures.tasks import notify_request_change, remind_upcoming_lectures
 from tests import factories
-from training.organisation.models import Organisation, StaffRole
+from training.organisation.models import Organisation, Grant
 
 
 def test_notifications_and_reminders_run_on_a_real_worker(celery_worker):
     root = factories.organisation("新区党工委", Organisation.Kind.WORKING_COMMITTEE)
     community = factories.organisation("甲社区党委", Organisation.Kind.COMMITTEE, root)
-    factories.user("req", StaffRole.Role.REQUESTER, community, email="req@example.org")
-    lecturer_user = factories.user("lec", StaffRole.Role.LECTURER, root, email="lec@example.org")
+    factories.user("req", Grant.Role.REQUESTER, community, email="req@example.org")
+    lecturer_user = factories.user("lec", Grant.Role.LECTURER, root, email="lec@example.org")
     lecturer = Lecturer.objects.create(name="王讲师", kind=Lecturer.Kind.SCHOLAR, user=lecturer_user)
     start = timezone.now() + timedelta(hours=20)
     request = LectureRequest.objects.create(

@@ -26,7 +26,7 @@ class AttendanceQuerySet(models.QuerySet):
         return latest or this_year
 
     def visible_to(self, user) -> AttendanceQuerySet:
-        return scoped(self, user, "branch__path")
+        return scoped(self, user, "branch__path", "attendance.view")
 
 
 class Attendance(models.Model):

@@ -1,85 +1,148 @@
-"""Roles and scope: the one mechanism every queryset, view, export and endpoint uses.
+"""Grants and scope: the one mechanism every view, queryset, export and endpoint uses.
 
-A user's scope is a subtree of the organisation tree (a branch secretary's subtree is
-their branch). ``QuerySet.visible_to(user)`` methods filter by ``scope_for(user).path``;
+A user holds grants (role × organisation, see ``Grant``); the table in ``policy`` says which
+capabilities each role has. ``scope_for(user, capability)`` is the union of the subtrees of
+the grants that give ``capability``, or None. Views declare their capability with
+``@requires``; ``QuerySet.visible_to(user)`` reads through its model's capability, and
 ``get_object_for_user`` turns "exists but outside your scope" into a 404.
 """
 
 from dataclasses import dataclass
+from functools import wraps
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpRequest
 
-ORGANISER = "organiser"
-SECRETARY = "secretary"
-LEADER = "leader"
-LECTURER = "lecturer"
-REQUESTER = "requester"
-SUPERUSER = "superuser"
+from training.organisation.policy import (  # noqa: F401  (the role names are part of this API)
+    AUDITOR,
+    LEADER,
+    LECTURER,
+    ORGANISER,
+    PUBLIC,
+    REQUESTER,
+    SECRETARY,
+    SIGNED_IN,
+    SUPERUSER,
+    role_has,
+)
+
+
+@dataclass(frozen=True)
+class GrantInfo:
+    role: str
+    organisation_id: int | None
+    path: str
+    can_unmask_phones: bool
 
 
 @dataclass(frozen=True)
 class Scope:
-    role: str
-    organisation_id: int | None
-    path: str  # "" for the whole district
+    """What one capability reaches for one user: the subtrees of the grants that give it."""
+
+    role: str  # the role of the first such grant ("superuser" for superusers)
+    organisation_id: int | None  # that grant's organisation
+    paths: tuple[str, ...]  # ("",) for the whole district
+    roles: frozenset[str] = frozenset()
     can_unmask_phones: bool = False
 
     @property
-    def everything(self) -> bool:
-        return self.path == ""
+    def path(self) -> str:
+        return self.paths[0]
 
     @property
-    def can_write(self) -> bool:
-        return self.role in (SUPERUSER, ORGANISER, SECRETARY)
+    def everything(self) -> bool:
+        return "" in self.paths
+
+    @property
+    def single_branch(self) -> bool:
+        """A secretary's scope: one branch, which pages show without a branch picker."""
+        return self.roles == {SECRETARY} and len(self.paths) == 1
 
     def covers(self, path: str) -> bool:
-        return path.startswith(self.path)
+        return any(path.startswith(prefix) for prefix in self.paths)
+
+    def q(self, path_lookup: str) -> Q:
+        """The filter selecting rows whose ``path_lookup`` lies in this scope."""
+        if self.everything:
+            return Q()
+        condition = Q(pk__in=[])
+        for prefix in self.paths:
+            condition |= Q(**{f"{path_lookup}__startswith": prefix})
+        return condition
 
 
-def scope_for(user) -> Scope | None:
-    """The user's scope, cached on the user object for the request; None means no access."""
+def grants_of(user) -> tuple[GrantInfo, ...]:
+    """The user's grants in force, loaded once per request and cached on the user object."""
     if user is None or not user.is_authenticated or not user.is_active:
+        return ()
+    cached = getattr(user, "_jiangbei_grants", None)
+    if cached is None:
+        if user.is_superuser:
+            cached = (GrantInfo(SUPERUSER, None, "", True),)
+        else:
+            # The grant model through the user's reverse relation: the models import this module.
+            grants = get_user_model().grants.rel.related_model.objects
+            cached = tuple(
+                GrantInfo(role, organisation_id, path, unmask)
+                for role, organisation_id, path, unmask in grants.current().filter(user=user)
+                .order_by("pk").values_list("role", "organisation_id", "organisation__path", "can_unmask_phones")
+            )
+        user._jiangbei_grants = cached
+    return cached
+
+
+def scope_for(user, capability: str | None = None) -> Scope | None:
+    """The user's scope for ``capability`` (any grant when None); None means no access."""
+    grants = [g for g in grants_of(user) if capability is None or role_has(g.role, capability)]
+    if not grants:
         return None
-    cached = getattr(user, "_jiangbei_scope", False)
-    if cached is not False:
-        return cached
-    if user.is_superuser:
-        scope = Scope(SUPERUSER, None, "", can_unmask_phones=True)
-    else:
-        # The grant model through the user's reverse relation: the models import this module.
-        grants = get_user_model().staff_role.related.related_model.objects
-        role = grants.select_related("organisation").filter(user=user).first()
-        scope = (
-            Scope(role.role, role.organisation_id, role.organisation.path, role.can_unmask_phones)
-            if role
-            else None
-        )
-    user._jiangbei_scope = scope
-    return scope
+    paths = tuple(dict.fromkeys(g.path for g in grants))
+    unmask = any(g.can_unmask_phones and role_has(g.role, "members.unmask_phone") for g in grants)
+    return Scope(grants[0].role, grants[0].organisation_id, paths, frozenset(g.role for g in grants), unmask)
 
 
-def scoped(queryset, user, path_lookup: str | None):
-    """Filter ``queryset`` to the user's subtree via ``path_lookup`` (e.g. "branch__path").
+def has(user, capability: str) -> bool:
+    return scope_for(user, capability) is not None
+
+
+def scoped(queryset, user, path_lookup: str | None, capability: str | None):
+    """Filter ``queryset`` to the subtrees where ``user`` holds ``capability``.
 
     Every ``visible_to`` method is one call to this. ``path_lookup=None`` marks a
-    district-wide directory (venues, lecturers) that any staff role may read.
+    district-wide directory (venues, lecturers) that every holder of the capability reads.
     """
-    scope = scope_for(user)
+    scope = scope_for(user, capability)
     if scope is None:
         return queryset.none()
-    if scope.everything or path_lookup is None:
+    if path_lookup is None:
         return queryset
-    return queryset.filter(**{f"{path_lookup}__startswith": scope.path})
+    return queryset.filter(scope.q(path_lookup))
 
 
-def require_scope(request: HttpRequest, *roles: str) -> Scope:
-    """The request user's scope, or 403 if they have none or not one of ``roles``."""
-    scope = scope_for(request.user)
-    if scope is None or (roles and scope.role not in roles and scope.role != SUPERUSER):
-        raise PermissionDenied
-    return scope
+def requires(capability: str):
+    """Declare the capability a view needs: anonymous users log in, others without it get 403.
+
+    The view finds its scope on ``request.scope``; the URLconf test reads ``view.capability``.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs):
+            if capability != PUBLIC:
+                if not request.user.is_authenticated:
+                    return redirect_to_login(request.get_full_path())
+                request.scope = scope_for(request.user, None if capability == SIGNED_IN else capability)
+                if request.scope is None and not (capability == SIGNED_IN and request.user.is_active):
+                    raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapped.capability = capability
+        return wrapped
+
+    return decorator
 
 
 def get_object_for_user(queryset, user, **lookup):
@@ -91,5 +154,4 @@ def get_object_for_user(queryset, user, **lookup):
 
 
 def role_context(request: HttpRequest) -> dict:
-    scope = scope_for(getattr(request, "user", None))
-    return {"scope": scope}
+    return {"scope": scope_for(getattr(request, "user", None))}

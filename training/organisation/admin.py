@@ -12,7 +12,7 @@ from training.organisation.models import (
     MemberTransfer,
     Organisation,
     PolicyRule,
-    StaffRole,
+    Grant,
 )
 
 
@@ -71,8 +71,8 @@ class PolicyRuleAdmin(admin.ModelAdmin):
     search_fields = ["key", "source", "notes"]
 
 
-@admin.register(StaffRole)
-class StaffRoleAdmin(admin.ModelAdmin):
+@admin.register(Grant)
+class GrantAdmin(admin.ModelAdmin):
     list_display = ["user", "role", "organisation", "can_unmask_phones"]
     list_filter = ["role", "can_unmask_phones"]
     search_fields = ["user__username", "organisation__name"]

@@ -28,7 +28,7 @@ class OrganisationQuerySet(models.QuerySet):
         return self.filter(depth=Organisation.STREET_DEPTH).exclude(kind__in=Organisation.BRANCH_KINDS)
 
     def visible_to(self, user) -> OrganisationQuerySet:
-        return scoped(self, user, "path")
+        return scoped(self, user, "path", None)
 
 
 class Organisation(models.Model):
@@ -186,7 +186,7 @@ class MemberQuerySet(models.QuerySet):
         return self.filter(branch__path__startswith=organisation.path)
 
     def visible_to(self, user) -> MemberQuerySet:
-        return scoped(self, user, "branch__path")
+        return scoped(self, user, "branch__path", "members.view")
 
     def by_position(self) -> MemberQuerySet:
         """Secretary first, then deputies and committee members, then members."""
@@ -381,10 +381,18 @@ class PolicyRule(models.Model):
         return rule.value
 
 
-class StaffRole(models.Model):
-    """What a user may do, and over which part of the organisation tree.
+class GrantQuerySet(models.QuerySet):
+    def current(self, on=None) -> "GrantQuerySet":
+        """Grants in force on ``on`` (today): an ended grant gives nothing, not even a calendar feed."""
+        on = on or timezone.localdate()
+        return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on), user__is_active=True)
 
-    Superusers need no role: they see everything.
+
+class Grant(models.Model):
+    """One role a user holds over one part of the organisation tree.
+
+    A user may hold several (a community secretary who also orders lectures); what each role
+    may do is the table in ``training.organisation.policy``. Superusers need no grant.
     """
 
     class Role(models.TextChoices):
@@ -393,19 +401,28 @@ class StaffRole(models.Model):
         LEADER = "leader", _("Leader")
         LECTURER = "lecturer", _("Lecturer")
         REQUESTER = "requester", _("Lecture requester")
+        AUDITOR = "auditor", _("Security auditor")
 
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="staff_role"
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="grants"
     )
     role = models.CharField(_("role"), max_length=12, choices=Role.choices)
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="staff_roles"
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="grants"
     )
     can_unmask_phones = models.BooleanField(_("may see full phone numbers"), default=False)
+    ends_on = models.DateField(_("ends on"), null=True, blank=True,
+                               help_text=_("Leave empty for a grant without an end date."))
+
+    objects = GrantQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("staff role")
-        verbose_name_plural = _("staff roles")
+        verbose_name = _("grant")
+        verbose_name_plural = _("grants")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "organisation"], name="grant_once_per_role_and_organisation"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} @ {self.organisation}"
@@ -415,24 +432,50 @@ class StaffRole(models.Model):
             raise ValidationError({"organisation": _("A branch secretary's organisation must be a branch.")})
 
 
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("The audit trail is append-only.")
+
+    def delete(self):
+        raise TypeError("The audit trail is append-only; old entries leave only by the retention job.")
+
+
 class AuditEntry(models.Model):
-    """Who exported or unmasked what, and when (PIPL)."""
+    """Who did what to which personal data, when and from where (等保 2.0 8.1.4.3, PIPL).
+
+    Append-only: the queryset refuses updates and deletes, the admin shows it read-only and
+    PostgreSQL refuses UPDATE and DELETE by trigger, except deleting entries past retention.
+    """
 
     class Action(models.TextChoices):
+        LOGIN = "login", _("Login")
+        LOGIN_FAILED = "login_failed", _("Failed login")
+        LOGOUT = "logout", _("Logout")
+        VIEW = "view", _("Personal data viewed")
         EXPORT = "export", _("Export")
         UNMASK = "unmask", _("Unmask phone")
         IMPORT = "import", _("Import")
         ATTENDANCE = "attendance", _("Attendance recorded")
         CHANGE = "change", _("Register data changed")
         CORRECTION = "correction", _("Attendance corrected")
+        GRANT = "grant", _("Grant changed")
+        RECOMPUTE = "recompute", _("Recompute")
+        UNLOCK = "unlock", _("Account unlocked")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    # Kept apart from the user: a deleted account, or a failed login, still says who.
+    username = models.CharField(_("username"), max_length=150, blank=True)
     action = models.CharField(_("action"), max_length=12, choices=Action.choices)
     target = models.CharField(_("target"), max_length=200)
     detail = models.TextField(_("detail"), blank=True)
+    old = models.TextField(_("old value"), blank=True)
+    new = models.TextField(_("new value"), blank=True)
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit entry")
@@ -440,4 +483,12 @@ class AuditEntry(models.Model):
         ordering = ["-at"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.target}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username or self.user} {self.action} {self.target}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise TypeError("The audit trail is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The audit trail is append-only.")

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from training.organisation.access import scope_for
+from training.organisation.access import scope_for, scoped
 from training.organisation.models import Member, Organisation
 
 
@@ -63,10 +63,7 @@ class DeliveryMode(models.TextChoices):
 class CourseQuerySet(models.QuerySet):
     def writable_by(self, user) -> CourseQuerySet:
         """Courses of programmes organised within the organiser's subtree."""
-        scope = scope_for(user)
-        if scope is None or scope.role not in ("organiser", "superuser"):
-            return self.none()
-        return self if scope.everything else self.filter(programme__organiser__path__startswith=scope.path)
+        return scoped(self, user, "programme__organiser__path", "sessions.schedule")
 
 
 class Course(models.Model):
@@ -134,28 +131,25 @@ class SessionQuerySet(models.QuerySet):
         return self.filter(starts_at__gte=timezone.now(), status=Session.Status.SCHEDULED)
 
     def writable_by(self, user) -> SessionQuerySet:
-        """Sessions the user may change: organised within their subtree (organisers only)."""
-        scope = scope_for(user)
-        if scope is None or scope.role not in ("organiser", "superuser"):
-            return self.none()
-        return self if scope.everything else self.filter(organiser__path__startswith=scope.path)
+        """Sessions the user may change: organised within the subtrees where they schedule."""
+        return scoped(self, user, "organiser__path", "sessions.schedule")
 
     def in_period(self, starts: datetime, ends: datetime) -> SessionQuerySet:
         return self.filter(starts_at__lt=ends, ends_at__gt=starts)
 
     def visible_to(self, user) -> SessionQuerySet:
         """Sessions organised in the user's subtree, or attended or enrolled by its members."""
-        scope = scope_for(user)
+        scope = scope_for(user, "sessions.view")
         if scope is None:
             return self.none()
         if scope.everything:
             return self.all()
-        enrolled = Enrolment.objects.filter(member__branch__path__startswith=scope.path)
+        enrolled = Enrolment.objects.filter(scope.q("member__branch__path"))
         # Attendance sits above this package: reach it through the relation, not an import.
         attendance = self.model._meta.get_field("attendances").related_model
-        attended = attendance.objects.filter(branch__path__startswith=scope.path)
+        attended = attendance.objects.filter(scope.q("branch__path"))
         return self.filter(
-            Q(organiser__path__startswith=scope.path)
+            scope.q("organiser__path")
             | Q(pk__in=enrolled.values("session_id"))
             | Q(pk__in=attended.values("session_id"))
         )

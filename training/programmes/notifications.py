@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from training.organisation.models import StaffRole
+from training.organisation.models import Grant
 from training.programmes.models import Enrolment, Session
 
 REMINDER_AHEAD = timedelta(hours=24)
@@ -24,8 +24,8 @@ def secretary_emails(session: Session) -> dict[str, list[int]]:
         )
     )
     recipients: dict[str, list[int]] = {}
-    for email, branch_id in StaffRole.objects.filter(
-        role=StaffRole.Role.SECRETARY, organisation_id__in=branch_ids, user__is_active=True
+    for email, branch_id in Grant.objects.filter(
+        role=Grant.Role.SECRETARY, organisation_id__in=branch_ids, user__is_active=True
     ).exclude(user__email="").values_list("user__email", "organisation_id"):
         recipients.setdefault(email, []).append(branch_id)
     return recipients

@@ -15,7 +15,7 @@ from training.coverage.models import CoverageRun
 from training.coverage.receivers import schedule_refresh
 from training.coverage.reports import official_number
 from training.coverage.rollup import refresh_coverage
-from training.organisation.models import Organisation, StaffRole
+from training.organisation.models import Organisation, Grant
 
 pytestmark = pytest.mark.django_db
 YEAR = 2025
@@ -31,9 +31,9 @@ def demo():
         "root": root,
         "street": street,
         "other_street": Organisation.objects.get(name="泰山街道党工委"),
-        "leader": factories.user("boss", StaffRole.Role.LEADER, root),
-        "street_organiser": factories.user("street", StaffRole.Role.ORGANISER, street),
-        "secretary": factories.user("sec", StaffRole.Role.SECRETARY, Organisation.objects.branches().filter(path__startswith=street.path).first()),
+        "leader": factories.user("boss", Grant.Role.LEADER, root),
+        "street_organiser": factories.user("street", Grant.Role.ORGANISER, street),
+        "secretary": factories.user("sec", Grant.Role.SECRETARY, Organisation.objects.branches().filter(path__startswith=street.path).first()),
     }
 
 

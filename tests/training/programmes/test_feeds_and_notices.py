@@ -11,7 +11,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from tests import factories
-from training.organisation.models import AuditEntry, Member, StaffRole
+from training.organisation.models import AuditEntry, Member, Grant
 from training.programmes import actions as scheduling_actions
 from training.programmes import enrolment, ics
 from training.programmes.models import CalendarFeed, Enrolment
@@ -130,7 +130,7 @@ def test_waitlisted_members_do_not_trigger_notices(secretaries, district, long_s
     from training.programmes.notifications import secretary_emails
 
     assert secretary_emails(long_session) == {}
-    assert StaffRole.objects.filter(role="secretary").count() == 2
+    assert Grant.objects.filter(role="secretary").count() == 2
 
 
 # --- sign-in sheet ----------------------------------------------------------------------------
