@@ -5,6 +5,7 @@ import hashlib
 import pytest
 from django.db import transaction
 from django.db.models import Count, Q
+from django.http import HttpRequest
 
 from devtools.seeding import SCALES, DistrictGenerator, district_figures, unreached_rate
 from lectures.models import Lecture, Lecturer, LectureRequest, VolunteerService
@@ -91,7 +92,8 @@ def test_the_seed_command_leaves_the_dashboard_its_figures(client):
     root = Organisation.objects.get(parent__isnull=True)
     report = coverage_report(2025, root)
     assert report.headline.members_reached == district_figures(2025)["members_reached"] > 0
-    client.login(username="leader", password="jiangbei2025")
+    # Through the authentication backends, lock-out check included (axes needs the request).
+    assert client.login(request=HttpRequest(), username="leader", password="jiangbei2025")
     page = client.get("/dashboard/", {"year": 2025}).text
     assert f'data-figure="members_reached">{report.headline.members_reached}<' in page
 
