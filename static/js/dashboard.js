@@ -1,4 +1,5 @@
-// Dashboard charts (ECharts, vendored). Data comes from the page's json_script block.
+// Dashboard charts (ECharts, vendored). Data comes from the page's json_script block; series
+// names come translated from the chart elements' data- attributes.
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("dashboard-data").textContent);
@@ -8,9 +9,15 @@
     if (!element || !window.echarts) { return null; }
     var instance = echarts.init(element);
     option.animation = false;  // screenshots and big screens: draw once, no motion
+    // Tooltips drawn on the canvas: ECharts' HTML tooltips carry style attributes the CSP refuses.
+    if (option.tooltip) { option.tooltip.renderMode = "richText"; }
     instance.setOption(option);
     window.addEventListener("resize", function () { instance.resize(); });
     return instance;
+  }
+  function label(id, name) {
+    var element = document.getElementById(id);
+    return element ? element.getAttribute("data-label-" + name) : "";
   }
   var children = chart("chart-children", {
     tooltip: { trigger: "axis" }, legend: { top: 0 },
@@ -18,8 +25,8 @@
     xAxis: { type: "category", data: data.children, axisLabel: { interval: 0, rotate: data.children.length > 6 ? 35 : 0 } },
     yAxis: { type: "value" },
     series: [
-      { name: document.documentElement.lang.indexOf("zh") === 0 ? "已覆盖" : "Reached", type: "bar", stack: "m", data: data.children_reached, itemStyle: { color: red } },
-      { name: document.documentElement.lang.indexOf("zh") === 0 ? "尚未覆盖" : "Not yet reached", type: "bar", stack: "m", data: data.children_not_reached, itemStyle: { color: grey } }
+      { name: label("chart-children", "reached"), type: "bar", stack: "m", data: data.children_reached, itemStyle: { color: red } },
+      { name: label("chart-children", "not-reached"), type: "bar", stack: "m", data: data.children_not_reached, itemStyle: { color: grey } }
     ]
   });
   if (children) {
@@ -35,8 +42,8 @@
     xAxis: { type: "category", data: data.categories, axisLabel: { interval: 0 } },
     yAxis: { type: "value" },
     series: [
-      { name: document.documentElement.lang.indexOf("zh") === 0 ? "党员" : "Members", type: "bar", data: data.category_total, itemStyle: { color: grey } },
-      { name: document.documentElement.lang.indexOf("zh") === 0 ? "已覆盖" : "Reached", type: "bar", data: data.category_reached, itemStyle: { color: red } }
+      { name: label("chart-categories", "members"), type: "bar", data: data.category_total, itemStyle: { color: grey } },
+      { name: label("chart-categories", "reached"), type: "bar", data: data.category_reached, itemStyle: { color: red } }
     ]
   });
   chart("chart-months", {

@@ -53,6 +53,19 @@ def screenshot():
     return take
 
 
+CSP_VIOLATION = ("Content Security Policy", "Refused to")
+
+
+@pytest.fixture
+def context(context):
+    """Every page of every browser test: a Content-Security-Policy violation in the console fails it."""
+    violations = []
+    context.on("console", lambda message: violations.append(f"{message.location.get('url')}: {message.text}")
+               if any(marker in message.text for marker in CSP_VIOLATION) else None)
+    yield context
+    assert violations == [], "the page broke the Content-Security-Policy:\n" + "\n".join(violations)
+
+
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     # A Chinese browser, as our users have: LocaleMiddleware follows Accept-Language.

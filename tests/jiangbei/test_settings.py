@@ -26,10 +26,13 @@ PRODUCTION = {
 
 
 def run(code_or_args, **env) -> subprocess.CompletedProcess:
+    """A fresh interpreter with only ``env`` configured, DEBUG=1 as `make run` sets it unless given
+    (``DEBUG=None``: not set at all)."""
     clean = {k: v for k, v in os.environ.items() if k not in CONFIG_VARIABLES}
     args = [sys.executable, "-c", code_or_args] if isinstance(code_or_args, str) else [sys.executable, *code_or_args]
+    configured = {"DJANGO_SETTINGS_MODULE": "jiangbei.settings", "DEBUG": "1"} | env
     return subprocess.run(
-        args, cwd=ROOT, env=clean | {"DJANGO_SETTINGS_MODULE": "jiangbei.settings"} | env,
+        args, cwd=ROOT, env=clean | {k: v for k, v in configured.items() if v is not None},
         capture_output=True, text=True, timeout=120,
     )
 
@@ -40,6 +43,18 @@ def test_embedded_default_is_sqlite_with_eager_celery(tmp_path):
     engine, eager, language, zone, use_tz, journal = result.stdout.split()
     assert engine == "django.db.backends.sqlite3" and eager == "True" and journal == "wal"
     assert (language, zone, use_tz) == ("zh-hans", "Asia/Shanghai", "True")
+
+
+def test_debug_is_off_unless_set():
+    """A server started with nothing configured must not show tracebacks: it refuses to start
+    without a SECRET_KEY instead, and with one it runs with DEBUG off."""
+    result = run(PROBE, DEBUG=None)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "SECRET_KEY" in result.stderr.splitlines()[-1]
+    probe = "import django; django.setup(); from django.conf import settings as s; print(s.DEBUG, s.DEVTOOLS)"
+    result = run(probe, DEBUG=None, SECRET_KEY=PRODUCTION["SECRET_KEY"], ALLOWED_HOSTS="x.org")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False"]
 
 
 def test_services_tier_reads_database_and_broker_urls():
