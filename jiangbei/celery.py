@@ -10,4 +10,4 @@ app = Celery("jiangbei")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # The training app keeps its tasks with each sub-domain.
-app.autodiscover_tasks(["training.programmes", "training.imports", "training.coverage"])
+app.autodiscover_tasks(["training.organisation", "training.programmes", "training.imports", "training.coverage"])
