@@ -21,6 +21,10 @@ export CREATE_DATABASE
 
 .PHONY: install run run-services test test-services test-all browser-deps migrations-check lint messages bench clean
 
+# Settings default to DEBUG off (production-safe); the development server, the test suite and
+# the benchmarks run on the embedded default, which needs DEBUG=1 (set DEBUG to override).
+run run-services test test-services migrations-check messages bench: export DEBUG ?= 1
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -40,6 +44,7 @@ run: $(STAMP)
 	@echo "  getang      street organiser (葛塘街道)"
 	@echo "  secretary   branch secretary (a 葛塘 community branch); secretary2 another branch"
 	@echo "  lecturer / requester   lecture office roles"
+	@echo "  auditor     security auditor, reads the audit trail (/audit/)"
 	@echo ""
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 

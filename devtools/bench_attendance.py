@@ -44,7 +44,7 @@ from training.attendance.models import Attendance
 from training.imports import pipeline, viewing_log
 from training.imports.models import ImportJob
 from training.organisation.access import scope_for
-from training.organisation.models import Member, Organisation, Grant
+from training.organisation.models import Grant, Member, Organisation
 from training.programmes.models import Course, DeliveryMode, Session
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -25,7 +25,7 @@ from django.utils import timezone
 from jiangbei.bulk import BulkWriter
 from lectures.models import Lecture, Lecturer, LectureRequest, Scene, VolunteerService
 from training.attendance.models import Attendance
-from training.organisation.models import Category, Member, NewSectorSubtype, Organisation, Grant
+from training.organisation.models import Category, Grant, Member, NewSectorSubtype, Organisation
 from training.programmes.models import Course, DeliveryMode, Enrolment, Programme, Session
 from venues.models import StudyRoute, StudyRouteStop, Venue
 
@@ -928,6 +928,7 @@ class DistrictGenerator:
             ("secretary2", "另一支部书记", Grant.Role.SECRETARY, other_branch),
             ("lecturer", "宣讲员", Grant.Role.LECTURER, self.root),
             ("requester", "社区书记（点单）", Grant.Role.REQUESTER, requester_org),
+            ("auditor", "安全审计员", Grant.Role.AUDITOR, self.root),
         ]
         for username, first_name, role, organisation in specs:
             user = User(username=username, first_name=first_name, is_staff=role is None, is_superuser=role is None)

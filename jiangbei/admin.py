@@ -13,3 +13,11 @@ class WorkerHeartbeatAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["worker", "seen_at"]
     search_fields = ["worker"]
     list_filter = ["seen_at"]
+
+
+def _superusers_only(request) -> bool:
+    """The admin edits data across every scope: superusers only, whatever ``is_staff`` says."""
+    return request.user.is_active and request.user.is_superuser
+
+
+admin.site.has_permission = _superusers_only

@@ -15,11 +15,19 @@ class RequestAddressMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = current_address.set(_valid_address(client_address(request)))
+        token = current_address.set(client_ip(request))
         try:
             return self.get_response(request)
         finally:
             current_address.reset(token)
+
+
+def client_ip(request) -> str | None:
+    """The client's address (``CLIENT_IP_HEADER`` aware) if it is a real one, else None.
+
+    Also the address the login lock-out counts by (``AXES_CLIENT_IP_CALLABLE``).
+    """
+    return _valid_address(client_address(request))
 
 
 def _valid_address(address: str) -> str | None:

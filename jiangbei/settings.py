@@ -51,12 +51,16 @@ def env_str(name: str, default: str = "") -> str:
     return os.environ.get(name, default).strip()
 
 
-DEBUG = env_bool("DEBUG", True)
+# Off unless asked for: a server started without configuration must not show tracebacks.
+# `make run` and `make test` set DEBUG=1 for the embedded default.
+DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG=0")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG=0 (DEBUG is off unless set; DEBUG=1 for development)"
+        )
     SECRET_KEY = "insecure-development-key-only-for-debug-mode"  # noqa: S105 (debug tier only)
 elif not DEBUG and len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters when DEBUG=0")
@@ -78,6 +82,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "django_celery_beat",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "jiangbei",
     "training",
     "venues",
@@ -92,15 +100,23 @@ if DEVTOOLS:
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "jiangbei.middleware.RejectNullCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "jiangbei.sessions.IdleTimeoutMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "jiangbei.middleware.NoStoreForSignedInMiddleware",
     "jiangbei.request_context.RequestAddressMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "training.organisation.second_factor.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as axes asks: turns a locked-out login into the login page saying so.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "jiangbei.urls"
@@ -158,15 +174,56 @@ DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -----------------------------------------------------------------------------
+# 等保 2.0 8.1.4.1: complex passwords, login failure handling, idle timeout, optional second factor.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "jiangbei.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "jiangbei.passwords.DemoPasswordValidator"},
+]
+# The demo seed's password (jiangbei.passwords.DEMO_PASSWORD) opens accounts on development
+# machines only. Taken from DEBUG here, once: the test runner turns settings.DEBUG off.
+DEMO_PASSWORD_ALLOWED = DEBUG
+AUTHENTICATION_BACKENDS = [
+    # First: refuses locked-out accounts and addresses before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Login failures (django-axes, in the database: works without a shared cache). After 5 the
+# account and the address are both locked, 15 minutes the first time, doubling with every
+# further 5 failures, at most a day (jiangbei.accounts.lockout_cool_off); an administrator
+# unlocks in the admin (Access attempts → Unlock), which is audited.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = "jiangbei.accounts.lockout_cool_off"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True  # a try while locked counts, restarts the wait
+AXES_USE_ATTEMPT_EXPIRATION = True  # each record expires on its own lock's end, not on the shortest
+AXES_CLIENT_IP_CALLABLE = "jiangbei.request_context.client_ip"  # honours CLIENT_IP_HEADER
+AXES_LOCKOUT_CALLABLE = "jiangbei.accounts.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token", "csrfmiddlewaretoken"]
+AXES_DISABLE_ACCESS_LOG = True  # the audit trail records logins and logouts
+AXES_VERBOSE = False  # no start-up banner on every manage.py command
+
+# Idle sessions end after SESSION_IDLE_MINUTES without a request, and with the browser.
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+if SESSION_IDLE_MINUTES < 1:
+    raise ImproperlyConfigured(f"SESSION_IDLE_MINUTES must be at least 1 (got {SESSION_IDLE_MINUTES})")
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+# The expiry slides with use (jiangbei.sessions.IdleTimeoutMiddleware), saved once a minute at most.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Second factor (django-otp TOTP): optional for everyone; with OTP_REQUIRED_FOR_ORGANISERS=1,
+# organisers and superusers must enrol and verify before any other page.
+OTP_REQUIRED_FOR_ORGANISERS = env_bool("OTP_REQUIRED_FOR_ORGANISERS", False)
+OTP_TOTP_ISSUER = "江北党员教育"
 
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -258,6 +315,16 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 # A TrueType/OpenType font with Chinese glyphs for the printed QR poster; empty: look for Noto CJK.
 POSTER_FONT = env_str("POSTER_FONT")
 
+# --- Audit trail (等保 2.0 8.1.4.3) ---------------------------------------------------------
+# Entries are kept this many days, then deleted by the nightly retention task. PostgreSQL
+# refuses to delete younger entries than the minimum (trigger of migration training 0005).
+AUDIT_RETENTION_MINIMUM_DAYS = 180
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
+if AUDIT_RETENTION_DAYS < AUDIT_RETENTION_MINIMUM_DAYS:
+    raise ImproperlyConfigured(
+        f"AUDIT_RETENTION_DAYS must be at least {AUDIT_RETENTION_MINIMUM_DAYS} (got {AUDIT_RETENTION_DAYS})"
+    )
+
 # --- Security (production tier) -----------------------------------------------------------
 # Behind a proxy every request comes from the proxy's address; name the header it sets to the
 # client's (e.g. X-Real-IP, which nginx overwrites) so per-address limits see the client.
@@ -266,6 +333,22 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# No inline script or style anywhere (GB/T 22239 level 3): page code lives in static/js, data
+# reaches it through json_script blocks and data- attributes, styles are classes in static/css.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# A form posted without a valid token: a Chinese page that says what to do, not Django's reason.
+CSRF_FAILURE_VIEW = "jiangbei.views.csrf_failure"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -287,4 +370,5 @@ CELERY_BEAT_SCHEDULE = {
     "session-reminders": {"task": "training.programmes.tasks.queue_session_reminders", "schedule": 15 * 60.0},
     "coverage-nightly": {"task": "training.coverage.tasks.nightly_coverage", "schedule": crontab(hour=2, minute=30)},
     "remind-upcoming-lectures": {"task": "lectures.tasks.remind_upcoming_lectures", "schedule": crontab(hour=8, minute=0)},
+    "audit-retention": {"task": "training.organisation.tasks.purge_expired_audit_entries", "schedule": crontab(hour=3, minute=15)},
 }

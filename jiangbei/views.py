@@ -1,7 +1,6 @@
-"""Views that belong to no app: the role-based front door and the health check."""
+"""Views that belong to no app: the role-based front door, the health check, the CSRF failure page."""
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -16,18 +15,19 @@ LANDING_BY_ROLE = {
     access.SECRETARY: "my_branch",
     access.LECTURER: "lecture_list",
     access.REQUESTER: "lecture_list",
+    access.AUDITOR: "audit_list",
 }
 
 
-@login_required
+@access.requires(access.SIGNED_IN)
 def home(request: HttpRequest) -> HttpResponse:
-    """Send each role to its work; a user without a role sees why they have nothing."""
-    scope = access.scope_for(request.user)
-    if scope is None:
+    """Send each user to the work of their first grant; a user without one sees why they have nothing."""
+    if request.scope is None:
         return render(request, "no_role.html", status=403)
-    return redirect(LANDING_BY_ROLE[scope.role])
+    return redirect(LANDING_BY_ROLE[request.scope.role])
 
 
+@access.requires(access.PUBLIC)
 def healthz(request: HttpRequest) -> JsonResponse:
     """Database and broker reachability (503 if either fails) and the last worker heartbeat."""
     checks = {"database": _check_database(), "broker": _check_broker()}
@@ -64,3 +64,11 @@ def _check_broker() -> str:
     except Exception as exc:  # kombu raises transport-specific errors
         return f"error: {exc.__class__.__name__}"
     return "ok"
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent without a valid token (CSRF_FAILURE_VIEW): say what to do, never why in detail.
+
+    An error handler, not a URL pattern, so it declares no capability.
+    """
+    return render(request, "403_csrf.html", status=403)

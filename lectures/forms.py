@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from jiangbei.forms import DateTimeLocalInput
 from lectures import services
 from lectures.models import Feedback, Lecture, Lecturer, LectureRequest, VolunteerService
+from training.organisation.access import scope_for
 from training.organisation.models import Member, Organisation, mask_phone
 
 
@@ -146,15 +147,22 @@ class LecturerForm(forms.ModelForm):
 
     class Meta:
         model = Lecturer
-        fields = ["name", "kind", "affiliation", "topics", "dialects", "bio", "in_xinghuo", "in_baiqianwan", "phone", "is_active"]
+        fields = ["name", "kind", "affiliation", "street", "topics", "dialects", "bio", "in_xinghuo", "in_baiqianwan",
+                  "phone", "is_active"]
         widgets = {"bio": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"topics": _("Separate topics with 、"), "dialects": _("Separate dialects with 、")}
 
-    def __init__(self, *args, own_profile: bool = False, **kwargs):
+    def __init__(self, *args, own_profile: bool = False, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         if own_profile:  # a lecturer keeps their own topics, dialects, bio and availability up to date
-            for name in ["name", "kind", "affiliation", "in_xinghuo", "in_baiqianwan"]:
+            for name in ["name", "kind", "affiliation", "street", "in_xinghuo", "in_baiqianwan"]:
                 del self.fields[name]
+        else:
+            # A street's organiser keeps its own lecturers; the district's office may leave the street empty.
+            scope = scope_for(user, "lecturers.manage")
+            streets = Organisation.objects.visible_to(user, "lecturers.manage").streets()
+            self.fields["street"].queryset = streets.order_by("path")
+            self.fields["street"].required = not (scope and scope.district_wide)
         if self.instance.pk and self.instance.phone:
             # Phones are shown masked: the stored number stays unless a new one is typed.
             self.initial["phone"] = ""
@@ -280,4 +288,4 @@ class VolunteerServiceForm(forms.ModelForm):
 
 def street_choices(user):
     """Level-one organisations (streets and parks) the user may record for."""
-    return Organisation.objects.visible_to(user).streets()
+    return Organisation.objects.visible_to(user, "lectures.record").streets()

@@ -47,7 +47,7 @@ class LecturerQuerySet(models.QuerySet):
         scope = scope_for(user, "lecturers.manage")
         if scope is None:
             return self.none()
-        return self if scope.everything else self.filter(scope.q("street__path"))
+        return self if scope.district_wide else self.filter(scope.q("street__path"))
 
 
 class LectureRequestQuerySet(models.QuerySet):

@@ -20,7 +20,6 @@ from lectures.availability import lecture_key, request_key
 from lectures.models import Lecture, LecturePhoto, Lecturer, LectureRequest, RequestEvent
 from training.attendance.models import Attendance
 from training.organisation import access
-from training.organisation.access import scope_for
 from training.organisation.models import Member, Organisation
 from training.programmes import availability
 from training.programmes.models import Course, DeliveryMode, Programme, Session
@@ -219,12 +218,13 @@ def decline_request(request: LectureRequest, by, reason: str = "") -> LectureReq
 def may_cancel(request: LectureRequest, user) -> bool:
     """Open requests may be cancelled by the lecture office and the requester, except that once an
     accepted lecture's time has come, only the office may: whether it took place is its record."""
-    scope = scope_for(user)
-    if scope is None or not request.is_open:
+    if not request.is_open:
         return False
-    if scope.role in (access.SUPERUSER, access.ORGANISER):
+    office = access.scope_for(user, "lectures.manage")
+    if office is not None and office.covers(request.requester.path):
         return True
-    return scope.role == access.REQUESTER and not (
+    requester = access.scope_for(user, "lectures.request")
+    return requester is not None and requester.covers(request.requester.path) and not (
         request.state == S.ACCEPTED and request.preferred_start <= timezone.now()
     )
 

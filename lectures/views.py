@@ -4,7 +4,6 @@ import io
 
 import qrcode
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -16,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jiangbei.parsing import int_or_404
 from jiangbei.ratelimit import RateLimit, client_address
 from lectures import exports, reports, services
 from lectures.availability import HOLDING_STATES
@@ -45,15 +45,15 @@ from training.organisation.audit import audit
 from training.organisation.models import AuditEntry, Member, Organisation
 
 PAGE_SIZE = 50
-MANAGERS = (access.SUPERUSER, access.ORGANISER)
 FEEDBACK_LIMIT = 5  # submissions per device and lecture per hour
 REQUESTER_ORG_KINDS = (
     Organisation.Kind.COMMITTEE, Organisation.Kind.GENERAL_BRANCH, Organisation.Kind.BRANCH, Organisation.Kind.JOINT_BRANCH,
 )
 
 
-def _is_manager(scope: access.Scope) -> bool:
-    return scope.role in MANAGERS
+def _is_manager(user) -> bool:
+    """The lecture office: it dispatches, and edits any lecture."""
+    return access.has(user, "lectures.manage")
 
 
 def _errors(exc: ValidationError) -> str:
@@ -63,9 +63,8 @@ def _errors(exc: ValidationError) -> str:
 # --- Lecturer pool -------------------------------------------------------------------------------
 
 
-@login_required
+@access.requires("lecturers.view")
 def lecturer_list(request: HttpRequest) -> HttpResponse:
-    access.require_scope(request)
     lecturers = Lecturer.objects.visible_to(request.user)
     query = request.GET.get("q", "").strip()
     if query:
@@ -81,16 +80,15 @@ def lecturer_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(lecturers.order_by("name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "lectures/lecturer_list.html", {
         "page": page, "query": query, "kind": kind, "kinds": Lecturer.Kind.choices,
-        "can_add": _is_manager(access.scope_for(request.user)),
+        "can_add": _is_manager(request.user),
         "programme": request.GET.get("programme", ""),
         "backbones": backbones, "target": BAIQIANWAN_TARGET,
         "progress": min(100, round(100 * backbones / BAIQIANWAN_TARGET)),
     })
 
 
-@login_required
+@access.requires("lecturers.view")
 def lecturer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    access.require_scope(request)
     lecturer = access.get_object_for_user(Lecturer.objects, request.user, pk=pk)
     lectures = Lecture.objects.visible_to(request.user).filter(lecturers=lecturer)
     now = timezone.now()
@@ -100,10 +98,9 @@ def lecturer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     upcoming = LectureRequest.objects.visible_to(request.user).filter(
         lecturer=lecturer, state__in=HOLDING_STATES, preferred_start__gte=now
     ).select_related("requester").order_by("preferred_start")
-    scope = access.scope_for(request.user)
     return render(request, "lectures/lecturer_detail.html", {
         "lecturer": lecturer,
-        "can_edit": _is_manager(scope) or (lecturer.user_id is not None and lecturer.user_id == request.user.pk),
+        "can_edit": _is_manager(request.user) or (lecturer.user_id is not None and lecturer.user_id == request.user.pk),
         "recent": lectures.filter(starts_at__lt=now).select_related("street").order_by("-starts_at")[:20],
         "totals": totals,
         "upcoming": upcoming[:20],
@@ -112,7 +109,8 @@ def lecturer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _lecturer_form_view(request: HttpRequest, lecturer: Lecturer | None, own_profile: bool) -> HttpResponse:
-    form = LecturerForm(request.POST or None, request.FILES or None, instance=lecturer, own_profile=own_profile)
+    form = LecturerForm(request.POST or None, request.FILES or None, instance=lecturer, own_profile=own_profile,
+                        user=request.user)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             saved = form.save()
@@ -121,19 +119,17 @@ def _lecturer_form_view(request: HttpRequest, lecturer: Lecturer | None, own_pro
     return render(request, "lectures/lecturer_form.html", {"form": form, "lecturer": lecturer})
 
 
-@login_required
+@access.requires("lecturers.manage")
 def lecturer_new(request: HttpRequest) -> HttpResponse:
-    access.require_scope(request, access.ORGANISER)
     return _lecturer_form_view(request, None, own_profile=False)
 
 
-@login_required
+@access.requires("lecturers.view")
 def lecturer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The office edits any lecturer; a lecturer edits their own topics, dialects, bio and availability."""
-    scope = access.require_scope(request, access.ORGANISER, access.LECTURER)
     lecturer = access.get_object_for_user(Lecturer.objects, request.user, pk=pk)
-    own_profile = scope.role == access.LECTURER
-    if own_profile and lecturer.user_id != request.user.pk:
+    own_profile = not Lecturer.objects.managed_by(request.user).filter(pk=lecturer.pk).exists()
+    if own_profile and (lecturer.user_id is None or lecturer.user_id != request.user.pk):
         raise PermissionDenied
     return _lecturer_form_view(request, lecturer, own_profile=own_profile)
 
@@ -141,9 +137,8 @@ def lecturer_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Requests ----------------------------------------------------------------------------------------
 
 
-@login_required
+@access.requires("lectures.view")
 def request_list(request: HttpRequest) -> HttpResponse:
-    scope = access.require_scope(request)
     requests = LectureRequest.objects.visible_to(request.user).select_related("requester", "lecturer")
     state = request.GET.get("state", "")
     if state in LectureRequest.State.values:
@@ -151,16 +146,21 @@ def request_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(requests.order_by("-ordered_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "lectures/request_list.html", {
         "page": page, "state": state, "states": LectureRequest.State.choices,
-        "can_order": scope.role in (*MANAGERS, access.REQUESTER),
+        "can_order": access.has(request.user, "lectures.request"),
     })
 
 
-@login_required
+@access.requires("lectures.request")
 def request_new(request: HttpRequest) -> HttpResponse:
-    scope = access.require_scope(request, access.REQUESTER, access.ORGANISER)
-    requesters = None
-    if scope.role != access.REQUESTER:
-        requesters = Organisation.objects.visible_to(request.user).filter(kind__in=REQUESTER_ORG_KINDS)
+    scope = request.scope
+    # A requester orders for its own community; the office (or a user with several) chooses.
+    requesters = Organisation.objects.filter(scope.q("path"))
+    if not scope.roles <= {access.REQUESTER}:
+        requesters = requesters.filter(kind__in=REQUESTER_ORG_KINDS)
+    elif len(scope.paths) > 1:
+        requesters = requesters.filter(grants__role=access.REQUESTER, grants__user=request.user)
+    else:
+        requesters = None
     form = LectureRequestForm(request.POST or None, requesters=requesters)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "requester"}
@@ -175,9 +175,9 @@ def request_new(request: HttpRequest) -> HttpResponse:
     return render(request, "lectures/request_form.html", {"form": form, "topics": topic_menu()})
 
 
-@login_required
+@access.requires("lectures.view")
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    scope = access.require_scope(request)
+    scope = request.scope
     lecture_request = access.get_object_for_user(
         LectureRequest.objects.select_related("requester", "lecturer"), request.user, pk=pk
     )
@@ -186,7 +186,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _request_context(request: HttpRequest, scope: access.Scope, lecture_request: LectureRequest, **extra) -> dict:
     S = LectureRequest.State
-    manager = _is_manager(scope)
+    manager = _is_manager(request.user)
     own_lecturer = services.lecturer_for_user(request.user)
     is_assigned = own_lecturer is not None and lecture_request.lecturer_id == own_lecturer.pk
     can_dispatch = manager and lecturer_request_state_in(lecture_request, S.ORDERED, S.DECLINED)
@@ -196,7 +196,7 @@ def _request_context(request: HttpRequest, scope: access.Scope, lecture_request:
         "suggestions": services.suggest_lecturers(lecture_request) if can_dispatch else [],
         "can_dispatch": can_dispatch,
         "dispatch_form": extra.get("dispatch_form") or DispatchForm(),
-        "can_answer": (is_assigned or scope.role == access.SUPERUSER) and lecture_request.state == S.DISPATCHED,
+        "can_answer": (is_assigned or request.user.is_superuser) and lecture_request.state == S.DISPATCHED,
         "can_cancel": services.may_cancel(lecture_request, request.user),
         "can_record": (manager or is_assigned) and lecture_request.state == S.ACCEPTED,
         "lecture": Lecture.objects.filter(request=lecture_request).first(),
@@ -208,10 +208,10 @@ def lecturer_request_state_in(lecture_request: LectureRequest, *states: str) -> 
     return lecture_request.state in states
 
 
-@login_required
+@access.requires("lectures.manage")
 @require_POST
 def request_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
-    scope = access.require_scope(request, access.ORGANISER)
+    scope = request.scope
     lecture_request = access.get_object_for_user(LectureRequest.objects, request.user, pk=pk)
     form = DispatchForm(request.POST)
     if form.is_valid():
@@ -227,10 +227,9 @@ def request_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _answer(request: HttpRequest, pk: int, verb) -> HttpResponse:
-    scope = access.require_scope(request, access.LECTURER)
     lecture_request = access.get_object_for_user(LectureRequest.objects.select_related("lecturer"), request.user, pk=pk)
     own = services.lecturer_for_user(request.user)
-    if scope.role != access.SUPERUSER and (own is None or lecture_request.lecturer_id != own.pk):
+    if not request.user.is_superuser and (own is None or lecture_request.lecturer_id != own.pk):
         raise PermissionDenied
     try:
         verb(lecture_request)
@@ -239,13 +238,13 @@ def _answer(request: HttpRequest, pk: int, verb) -> HttpResponse:
     return redirect("lecture_request_detail", pk)
 
 
-@login_required
+@access.requires("lectures.answer")
 @require_POST
 def request_accept(request: HttpRequest, pk: int) -> HttpResponse:
     return _answer(request, pk, lambda r: services.accept_request(r, request.user))
 
 
-@login_required
+@access.requires("lectures.answer")
 @require_POST
 def request_decline(request: HttpRequest, pk: int) -> HttpResponse:
     reason = ReasonForm(request.POST)
@@ -253,10 +252,9 @@ def request_decline(request: HttpRequest, pk: int) -> HttpResponse:
     return _answer(request, pk, lambda r: services.decline_request(r, request.user, note))
 
 
-@login_required
+@access.requires("lectures.request")
 @require_POST
 def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    access.require_scope(request, access.ORGANISER, access.REQUESTER)
     lecture_request = access.get_object_for_user(LectureRequest.objects, request.user, pk=pk)
     if lecture_request.is_open and not services.may_cancel(lecture_request, request.user):
         messages.error(request, _("The lecture's time has come: ask the lecture office to record what happened."))
@@ -272,9 +270,9 @@ def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Lectures ------------------------------------------------------------------------------------------
 
 
-@login_required
+@access.requires("lectures.view")
 def lecture_list(request: HttpRequest) -> HttpResponse:
-    scope = access.require_scope(request)
+    scope = request.scope
     lectures = Lecture.objects.visible_to(request.user).select_related("street", "venue").prefetch_related("lecturers")
     scene = request.GET.get("scene", "")
     if scene in Scene.values:
@@ -284,30 +282,31 @@ def lecture_list(request: HttpRequest) -> HttpResponse:
         lectures = lectures.filter(Q(topic__icontains=query) | Q(location__icontains=query))
     page = Paginator(lectures.order_by("-starts_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     waiting = LectureRequest.objects.none()
-    if scope.role == access.LECTURER:
+    is_lecturer = access.LECTURER in scope.roles and not _is_manager(request.user)
+    if is_lecturer:
         waiting = LectureRequest.objects.visible_to(request.user).filter(state=LectureRequest.State.DISPATCHED)
-    elif _is_manager(scope):
+    elif _is_manager(request.user):
         waiting = LectureRequest.objects.visible_to(request.user).filter(
             state__in=[LectureRequest.State.ORDERED, LectureRequest.State.DECLINED]
         )
     return render(request, "lectures/lecture_list.html", {
-        "page": page, "scene": scene, "scenes": Scene.choices, "query": query, "can_record": _is_manager(scope),
-        "waiting": waiting.count(), "waiting_state": "dispatched" if scope.role == access.LECTURER else "ordered",
+        "page": page, "scene": scene, "scenes": Scene.choices, "query": query, "can_record": _is_manager(request.user),
+        "waiting": waiting.count(), "waiting_state": "dispatched" if is_lecturer else "ordered",
     })
 
 
-@login_required
+@access.requires("lectures.record")
 def lecture_new(request: HttpRequest) -> HttpResponse:
-    scope = access.require_scope(request, access.ORGANISER, access.LECTURER)
     lecture_request = None
     if request.GET.get("request"):
         lecture_request = access.get_object_for_user(
-            LectureRequest.objects.select_related("requester", "lecturer"), request.user, pk=request.GET["request"]
+            LectureRequest.objects.select_related("requester", "lecturer"), request.user,
+            pk=int_or_404(request.GET["request"]),
         )
         own = services.lecturer_for_user(request.user)
-        if not _is_manager(scope) and (own is None or own.pk != lecture_request.lecturer_id):
+        if not _is_manager(request.user) and (own is None or own.pk != lecture_request.lecturer_id):
             raise PermissionDenied
-    elif not _is_manager(scope):
+    elif not _is_manager(request.user):
         raise PermissionDenied
     initial = {}
     if lecture_request is not None:
@@ -337,9 +336,8 @@ def lecture_new(request: HttpRequest) -> HttpResponse:
     return render(request, "lectures/lecture_form.html", {"form": form, "req": lecture_request})
 
 
-@login_required
+@access.requires("lectures.manage")
 def lecture_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    access.require_scope(request, access.ORGANISER)
     lecture = access.get_object_for_user(
         Lecture.objects.select_related("request__requester", "session"), request.user, pk=pk
     )
@@ -363,10 +361,9 @@ def lecture_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "lectures/lecture_form.html", {"form": form, "req": lecture.request, "lecture": lecture})
 
 
-@login_required
+@access.requires("lectures.manage")
 @require_POST
 def lecture_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    access.require_scope(request, access.ORGANISER)
     lecture = access.get_object_for_user(Lecture.objects.select_related("session"), request.user, pk=pk)
     try:
         services.delete_lecture(lecture)
@@ -394,8 +391,8 @@ def _lecture_context(request: HttpRequest, scope: access.Scope, lecture: Lecture
         "feedback_summary": feedback.aggregate(count=Count("pk"), average=Avg("rating")),
         "feedback_recent": feedback[:10],
         "members_present": lecture.session.attendances.filter(attended=True).count() if lecture.session_id else 0,
-        "can_manage": _is_manager(scope),
-        "can_add_photos": _is_manager(scope) or (own is not None and lecture.lecturers.filter(pk=own.pk).exists()),
+        "can_manage": _is_manager(request.user),
+        "can_add_photos": _is_manager(request.user) or (own is not None and lecture.lecturers.filter(pk=own.pk).exists()),
         "members_form": extra.get("members_form") or MembersPresentForm(),
         "photo_form": extra.get("photo_form") or PhotoForm(),
         "feedback_url": request.build_absolute_uri(reverse("lecture_feedback", args=[lecture.feedback_token]))
@@ -403,9 +400,9 @@ def _lecture_context(request: HttpRequest, scope: access.Scope, lecture: Lecture
     }
 
 
-@login_required
+@access.requires("lectures.view")
 def lecture_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    scope = access.require_scope(request)
+    scope = request.scope
     lecture = access.get_object_for_user(
         Lecture.objects.select_related("street", "venue", "request", "session"), request.user, pk=pk
     )
@@ -413,10 +410,10 @@ def lecture_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "lectures/lecture_detail.html", _lecture_context(request, scope, lecture))
 
 
-@login_required
+@access.requires("lectures.manage")
 @require_POST
 def lecture_members(request: HttpRequest, pk: int) -> HttpResponse:
-    scope = access.require_scope(request, access.ORGANISER)
+    scope = request.scope
     lecture = access.get_object_for_user(Lecture.objects.select_related("street", "session"), request.user, pk=pk)
     form = MembersPresentForm(request.POST, members=Member.objects.visible_to(request.user))
     if form.is_valid():
@@ -430,10 +427,10 @@ def lecture_members(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "lectures/lecture_detail.html", _lecture_context(request, scope, lecture, members_form=form), status=400)
 
 
-@login_required
+@access.requires("lectures.record")
 @require_POST
 def lecture_photos(request: HttpRequest, pk: int) -> HttpResponse:
-    scope = access.require_scope(request, access.ORGANISER, access.LECTURER)
+    scope = request.scope
     lecture = access.get_object_for_user(Lecture.objects.select_related("street", "session"), request.user, pk=pk)
     context = _lecture_context(request, scope, lecture)
     if not context["can_add_photos"]:
@@ -449,10 +446,9 @@ def lecture_photos(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "lectures/lecture_detail.html", context, status=400)
 
 
-@login_required
+@access.requires("lectures.view")
 def lecture_qr(request: HttpRequest, pk: int) -> HttpResponse:
     """A PNG QR code of the lecture's audience feedback page."""
-    access.require_scope(request)
     lecture = access.get_object_for_user(Lecture.objects, request.user, pk=pk)
     url = request.build_absolute_uri(reverse("lecture_feedback", args=[lecture.ensure_feedback_token()]))
     buffer = io.BytesIO()
@@ -467,6 +463,7 @@ def _feedback_limit(request: HttpRequest, token: str) -> RateLimit:
     return RateLimit({f"lecture-feedback:{token}:{client_address(request)}": FEEDBACK_LIMIT}, 3600)
 
 
+@access.requires(access.PUBLIC)
 def feedback(request: HttpRequest, token: str) -> HttpResponse:
     lecture = get_object_or_404(Lecture.objects.exclude(feedback_token=None), feedback_token=token)
     form = FeedbackForm(request.POST or None)
@@ -487,9 +484,8 @@ def feedback(request: HttpRequest, token: str) -> HttpResponse:
 # --- Volunteer services ------------------------------------------------------------------------------
 
 
-@login_required
+@access.requires("lectures.view")
 def volunteer_list(request: HttpRequest) -> HttpResponse:
-    scope = access.require_scope(request)
     services_qs = VolunteerService.objects.visible_to(request.user).select_related("member", "street", "lecture")
     kind = request.GET.get("kind", "")
     if kind in VolunteerService.Kind.values:
@@ -502,13 +498,12 @@ def volunteer_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(services_qs.order_by("-date", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "lectures/volunteer_list.html", {
         "page": page, "by_street": by_street, "kind": kind, "kinds": VolunteerService.Kind.choices,
-        "can_record": _is_manager(scope),
+        "can_record": _is_manager(request.user),
     })
 
 
-@login_required
+@access.requires("lectures.manage")
 def volunteer_new(request: HttpRequest) -> HttpResponse:
-    access.require_scope(request, access.ORGANISER)
     form = VolunteerServiceForm(
         request.POST or None, streets=street_choices(request.user),
         lectures=Lecture.objects.visible_to(request.user).order_by("-starts_at"),
@@ -537,9 +532,8 @@ def _report_year(request: HttpRequest) -> int:
     return timezone.localtime(latest.starts_at).year if latest else this_year
 
 
-@login_required
+@access.requires("lectures.report")
 def report(request: HttpRequest) -> HttpResponse:
-    access.require_scope(request)
     year = _report_year(request)
     data = reports.figures(request.user, year)
     return render(request, "lectures/report.html", {
@@ -548,16 +542,14 @@ def report(request: HttpRequest) -> HttpResponse:
     })
 
 
-@login_required
+@access.requires("lectures.report")
 def report_json(request: HttpRequest) -> JsonResponse:
     """The report figures for the viewer's scope, for the leadership dashboard's outreach tab."""
-    access.require_scope(request)
     return JsonResponse(reports.figures(request.user, _report_year(request)), json_dumps_params={"ensure_ascii": False})
 
 
-@login_required
+@access.requires("lectures.report")
 def report_xlsx(request: HttpRequest) -> HttpResponse:
-    access.require_scope(request)
     year = _report_year(request)
     content = exports.report_workbook(reports.figures(request.user, year))
     audit(request.user, AuditEntry.Action.EXPORT, f"lectures report {year}")

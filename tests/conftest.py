@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from training.organisation.models import Member, Organisation, Grant
+from training.organisation.models import Grant, Member, Organisation
 from training.programmes.models import Session
 
 from . import factories

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from training.attendance.models import Attendance
-from training.organisation.models import Category, Member, Organisation, Grant
+from training.organisation.models import Category, Grant, Member, Organisation
 from training.programmes.models import Course, DeliveryMode, Programme, Session
 
 _numbers = itertools.count(1)

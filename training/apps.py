@@ -8,6 +8,8 @@ class TrainingConfig(AppConfig):
 
     def ready(self) -> None:
         # Packages listen to the ones below them, which never import them: attendance re-copies
-        # what members and sessions announce, the roll-up follows attendance.
+        # what members and sessions announce, the roll-up follows attendance; the audit trail
+        # hears of logins, failed logins and logouts.
         from training.attendance import copies  # noqa: F401
         from training.coverage import receivers  # noqa: F401
+        from training.organisation import auth_audit  # noqa: F401

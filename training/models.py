@@ -8,11 +8,11 @@ from training.coverage.models import CoverageCell, CoverageRun
 from training.imports.models import ImportJob
 from training.organisation.models import (
     AuditEntry,
+    Grant,
     Member,
     MemberTransfer,
     Organisation,
     PolicyRule,
-    Grant,
 )
 from training.programmes.models import (
     CalendarFeed,

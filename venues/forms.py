@@ -12,7 +12,7 @@ from training.organisation.access import scope_for
 from training.organisation.models import Organisation
 from training.programmes.models import Course
 from venues import photos
-from venues.models import StudyRoute, StudyRouteStop, Venue, district_wide
+from venues.models import StudyRoute, StudyRouteStop, Venue
 
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
@@ -47,7 +47,7 @@ class VenueForm(forms.ModelForm):
         scope = scope_for(user, "venues.manage")
         self.fields["street"].queryset = streets_for(user)
         # Only a district organiser may keep a venue outside any street.
-        self.fields["street"].required = not (scope and district_wide(scope))
+        self.fields["street"].required = not (scope and scope.district_wide)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -97,7 +97,7 @@ class StudyRouteForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         scope = scope_for(user, "venues.manage")
         self.fields["street"].queryset = streets_for(user)
-        self.fields["street"].required = not (scope and district_wide(scope))
+        self.fields["street"].required = not (scope and scope.district_wide)
 
 
 class StopForm(forms.ModelForm):
@@ -142,7 +142,7 @@ class RouteOutingForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organiser"].queryset = Organisation.objects.visible_to(user).exclude(
+        self.fields["organiser"].queryset = Organisation.objects.visible_to(user, "sessions.schedule").exclude(
             kind__in=Organisation.BRANCH_KINDS
         )
         self.helper = FormHelper()

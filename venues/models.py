@@ -7,17 +7,12 @@ from django.utils.translation import gettext_lazy as _
 from training.organisation.access import scope_for, scoped
 
 
-def district_wide(scope) -> bool:
-    """Superusers and organisers at the top of the tree (the district) manage every venue."""
-    return any(path.count("/") <= 1 for path in scope.paths)
-
-
 def managed_by(queryset: models.QuerySet, user) -> models.QuerySet:
     """Rows ``user`` may change: a district organiser every one, a street organiser its street's."""
     scope = scope_for(user, "venues.manage")
     if scope is None:
         return queryset.none()
-    if district_wide(scope):
+    if scope.district_wide:  # the district's organisers manage every venue
         return queryset
     return queryset.filter(scope.q("street__path"))
 

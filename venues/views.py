@@ -1,7 +1,6 @@
 """The venue directory (阵地) and red study routes: readable district-wide, written in scope."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
@@ -11,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jiangbei.parsing import parse_id
 from training.organisation import access
 from training.organisation.models import Organisation
 from training.programmes.models import Session
@@ -19,9 +19,8 @@ from venues.forms import PhotoForm, RouteOutingForm, StopFormSet, StudyRouteForm
 from venues.models import StudyRoute, Venue, VenuePhoto
 
 
-@login_required
+@access.requires("venues.view")
 def venue_list(request: HttpRequest) -> HttpResponse:
-    scope = access.require_scope(request)
     venues = Venue.objects.visible_to(request.user).select_related("street")
     retired = request.GET.get("retired") == "1"
     venues = venues.filter(is_active=not retired)
@@ -35,21 +34,20 @@ def venue_list(request: HttpRequest) -> HttpResponse:
     if subtype in Venue.Subtype.values:
         venues = venues.filter(subtype=subtype)
     street = request.GET.get("street", "")
-    if street.isdigit():
-        venues = venues.filter(street_id=int(street))
+    if parse_id(street):
+        venues = venues.filter(street_id=parse_id(street))
     page = Paginator(venues, 50).get_page(request.GET.get("page"))
     return render(request, "venues/venue_list.html", {
         "page": page, "query": query, "kind": kind, "kinds": Venue.Kind.choices,
         "subtype": subtype, "subtypes": Venue.Subtype.choices, "street": street, "retired": retired,
         "streets": Organisation.objects.streets().order_by("path")
         .values_list("pk", "name"),
-        "can_add": scope.role in (access.ORGANISER, access.SUPERUSER),
+        "can_add": access.has(request.user, "venues.manage"),
     })
 
 
-@login_required
+@access.requires("venues.view")
 def venue_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    access.require_scope(request)
     venue = access.get_object_for_user(Venue.objects.select_related("street"), request.user, pk=pk)
     now = timezone.now()
     upcoming = (
@@ -83,9 +81,8 @@ def _writable_venue(request: HttpRequest, pk: int) -> Venue:
     return venue
 
 
-@login_required
+@access.requires("venues.manage")
 def venue_create(request: HttpRequest) -> HttpResponse:
-    access.require_scope(request, access.ORGANISER)
     form = VenueForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         venue = form.save()
@@ -94,9 +91,8 @@ def venue_create(request: HttpRequest) -> HttpResponse:
     return render(request, "venues/venue_form.html", {"form": form, "title": _("Add a venue")})
 
 
-@login_required
+@access.requires("venues.manage")
 def venue_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    access.require_scope(request, access.ORGANISER)
     venue = _writable_venue(request, pk)
     form = VenueForm(request.POST or None, instance=venue, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -106,10 +102,9 @@ def venue_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "venues/venue_form.html", {"form": form, "venue": venue, "title": _("Edit venue")})
 
 
-@login_required
+@access.requires("venues.manage")
 @require_POST
 def venue_retire(request: HttpRequest, pk: int) -> HttpResponse:
-    access.require_scope(request, access.ORGANISER)
     venue = _writable_venue(request, pk)
     venue.is_active = request.POST.get("restore") == "1"
     venue.save(update_fields=["is_active"])
@@ -117,10 +112,9 @@ def venue_retire(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("venue_detail", venue.pk)
 
 
-@login_required
+@access.requires("venues.manage")
 @require_POST
 def venue_photo_add(request: HttpRequest, pk: int) -> HttpResponse:
-    access.require_scope(request, access.ORGANISER)
     venue = _writable_venue(request, pk)
     form = PhotoForm(request.POST, request.FILES)
     if form.is_valid():
@@ -132,10 +126,9 @@ def venue_photo_add(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("venue_detail", venue.pk)
 
 
-@login_required
+@access.requires("venues.manage")
 @require_POST
 def venue_photo_delete(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
-    access.require_scope(request, access.ORGANISER)
     venue = _writable_venue(request, pk)
     services.delete_photo(get_object_or_404(VenuePhoto, pk=photo_pk, venue=venue))
     messages.success(request, _("Photo removed."))
@@ -145,24 +138,22 @@ def venue_photo_delete(request: HttpRequest, pk: int, photo_pk: int) -> HttpResp
 # --- Red study routes ---------------------------------------------------------------------
 
 
-@login_required
+@access.requires("venues.view")
 def route_list(request: HttpRequest) -> HttpResponse:
-    scope = access.require_scope(request)
     routes = (
         StudyRoute.objects.visible_to(request.user).filter(is_active=True).select_related("street")
         .annotate(stop_count=Count("stops"), minutes=Sum("stops__minutes")).order_by("name")
     )
     return render(request, "venues/route_list.html", {
-        "routes": routes, "can_add": scope.role in (access.ORGANISER, access.SUPERUSER),
+        "routes": routes, "can_add": access.has(request.user, "venues.manage"),
     })
 
 
-@login_required
+@access.requires("venues.view")
 def route_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    access.require_scope(request)
     route = access.get_object_for_user(StudyRoute.objects.select_related("street"), request.user, pk=pk)
     stops = route.stops.select_related("venue").order_by("order")
-    can_schedule = access.scope_for(request.user).role in (access.ORGANISER, access.SUPERUSER)
+    can_schedule = access.has(request.user, "sessions.schedule")
     form = RouteOutingForm(request.POST or None, user=request.user) if can_schedule else None
     clash_messages: list[str] = []
     if request.method == "POST":
@@ -210,15 +201,13 @@ def _route_form(request: HttpRequest, route: StudyRoute | None) -> HttpResponse:
     })
 
 
-@login_required
+@access.requires("venues.manage")
 def route_create(request: HttpRequest) -> HttpResponse:
-    access.require_scope(request, access.ORGANISER)
     return _route_form(request, None)
 
 
-@login_required
+@access.requires("venues.manage")
 def route_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    access.require_scope(request, access.ORGANISER)
     route = StudyRoute.objects.writable_by(request.user).filter(pk=pk).first()
     if route is None:
         get_object_or_404(StudyRoute, pk=pk)

@@ -4,9 +4,11 @@ Templates only present; nothing here queries more than one row.
 """
 
 from datetime import date, datetime
+from functools import cache
 
 from django import template
 from django.template.defaultfilters import date as date_filter
+from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from training.organisation import access
@@ -42,6 +44,45 @@ def category_label(value: str) -> str:
         return value
 
 
+@cache
+def _capability_by_url_name() -> dict[str, str]:
+    """Each named URL pattern's declared capability (see ``access.requires``)."""
+    found: dict[str, str] = {}
+
+    def walk(patterns) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                found.setdefault(pattern.name, getattr(pattern.callback, "capability", None))
+
+    walk(get_resolver().url_patterns)
+    return found
+
+
+@register.filter
+def can(user, capability: str) -> bool:
+    """The user holds ``capability`` somewhere: show the button or link that needs it."""
+    return access.has(user, capability)
+
+
+@register.filter
+def may_open(user, url_name: str) -> bool:
+    """The user holds the capability the page ``url_name`` declares: its menu link will not 403."""
+    capability = _capability_by_url_name().get(url_name)
+    if capability is None:
+        return False
+    return capability == access.PUBLIC or (user.is_authenticated and (
+        capability == access.SIGNED_IN or access.has(user, capability)))
+
+
+@register.simple_tag(takes_context=True)
+def reaches(context, capability: str, path: str) -> bool:
+    """``path`` lies where the user holds ``capability``: a link to it will not 404."""
+    scope = access.scope_for(context["request"].user, capability)
+    return scope is not None and scope.covers(path or "")
+
+
 @register.filter
 def covers(scope: access.Scope | None, path: str) -> bool:
     """True when ``path`` lies inside the user's scope, i.e. a link to it will not 404."""
@@ -50,8 +91,8 @@ def covers(scope: access.Scope | None, path: str) -> bool:
 
 @register.simple_tag(takes_context=True)
 def root_organisation_id(context) -> int | None:
-    """The organisation at the top of the user's scope (the district root for superusers)."""
-    scope = context.get("scope")
+    """The organisation at the top of the user's member register (the district root for superusers)."""
+    scope = access.scope_for(context["request"].user, "members.view")
     if scope is None:
         return None
     if scope.organisation_id:
@@ -78,3 +119,16 @@ def masked(phone: str) -> str:
 def percent(value: float | None) -> str:
     """0.8912 → 89.1%."""
     return f"{(value or 0) * 100:.1f}%"
+
+
+@register.filter
+def bar_class(value) -> str:
+    """57.4 → "bar-57": a progress bar's width as a class of app.css (the CSP refuses style="…").
+
+    Clamped to 0–100; anything that is not a number draws an empty bar.
+    """
+    try:
+        number = round(float(value))
+    except (TypeError, ValueError, OverflowError):
+        number = 0
+    return f"bar-{min(max(number, 0), 100)}"

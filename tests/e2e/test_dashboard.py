@@ -1,4 +1,4 @@
-"""A leader opens the dashboard, reads the figures, drills down and recomputes."""
+"""A leader opens the dashboard, reads the figures and drills down; an organiser recomputes."""
 
 from playwright.sync_api import expect
 
@@ -8,7 +8,7 @@ from training.coverage.rollup import refresh_coverage
 from training.organisation.models import Organisation
 
 
-def test_leader_sees_figures_drills_down_and_recomputes(page, demo_site, screenshot):
+def test_leader_reads_and_drills_down_and_an_organiser_recomputes(page, demo_site, screenshot):
     refresh_coverage(2025)
     reached = Attendance.objects.filter(year=2025, attended=True).values("member").distinct().count()
     street = Organisation.objects.get(name="葛塘街道党工委")
@@ -30,5 +30,13 @@ def test_leader_sees_figures_drills_down_and_recomputes(page, demo_site, screens
     expect(page.locator("main h1")).to_contain_text("葛塘街道党工委")
     screenshot(page, "dashboard-street")
 
+    # Leaders read: starting a recomputation is the organisers' (coverage.recompute).
+    expect(page.get_by_role("button", name="立即重新计算")).to_have_count(0)
+    page.context.clear_cookies()
+    page.goto(f"{demo_site.url}/accounts/login/?next=/dashboard/")
+    page.get_by_label("用户名").fill("organiser")
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{demo_site.url}/dashboard/")
     page.get_by_role("button", name="立即重新计算").click()
     expect(page.locator('[data-run-status="done"]')).to_be_visible()

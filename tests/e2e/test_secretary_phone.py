@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from playwright.sync_api import expect
 
 from training.attendance.models import Attendance
-from training.organisation.models import Member, Grant
+from training.organisation.models import Grant, Member
 from training.programmes.models import Course, DeliveryMode, Session
 
 from .test_landing import log_in

@@ -8,6 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from openpyxl import load_workbook
 
 from lectures import reports
@@ -104,7 +105,9 @@ def test_report_page_and_query_count(client_as, year_of_rows, django_assert_max_
     page = response.content.decode()
     total = sum(lecture.audience_headcount for lecture in Lecture.objects.all() if in_2025(lecture))
     assert f'data-testid="total-audience">{total}<' in page
-    assert "animation: false" in page and "vendor/echarts.min.js" in page
+    assert "vendor/echarts.min.js" in page and "js/lecture_report.js" in page
+    # Static charts: a printout or screenshot shows the figures, not a half-drawn animation.
+    assert "animation: false" in (settings.BASE_DIR / "static" / "js" / "lecture_report.js").read_text()
 
 
 def test_xlsx_export_matches_and_neutralises_formulas(client_as, year_of_rows, district, outreach):

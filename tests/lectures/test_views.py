@@ -233,17 +233,19 @@ def test_organiser_deletes_a_lecture_recorded_by_mistake(client_as, district, ou
     assert not Lecture.objects.filter(pk=lecture.pk).exists()
 
 
-def test_office_adds_a_lecturer_with_a_photo_and_a_lecturer_edits_their_own_profile(client_as, outreach):
+def test_office_adds_a_lecturer_with_a_photo_and_a_lecturer_edits_their_own_profile(client_as, district, outreach):
     photo = SimpleUploadedFile("portrait.png", jpeg_with_exif(), content_type="image/png")
+    # 甲街道's organiser keeps 甲街道's lecturers.
     response = client_as("organiser").post("/lectures/lecturers/new/", {
         "name": "孙讲师", "kind": "entrepreneur", "topics": "科技自立自强", "dialects": "普通话", "in_baiqianwan": "on",
-        "is_active": "on", "new_photo": photo,
+        "is_active": "on", "new_photo": photo, "street": district.street_a.pk,
     })
     assert response.status_code == 302
     sun = Lecturer.objects.get(name="孙讲师")
     assert sun.in_baiqianwan and sun.photo.name.endswith(".jpg") and "portrait" not in sun.photo.name
     bad = client_as("organiser").post("/lectures/lecturers/new/", {
-        "name": "钱讲师", "kind": "entrepreneur", "new_photo": SimpleUploadedFile("x.jpg", b"GIF89a-not", content_type="image/jpeg"),
+        "name": "钱讲师", "kind": "entrepreneur", "street": district.street_a.pk,
+        "new_photo": SimpleUploadedFile("x.jpg", b"GIF89a-not", content_type="image/jpeg"),
     })
     assert "该文件不是图片" in bad.content.decode() and not Lecturer.objects.filter(name="钱讲师").exists()
     client = client_as("lecturer")
@@ -264,10 +266,11 @@ def test_landing_page_tells_the_lecturer_and_the_office_what_waits_for_them(clie
     assert "有1条宣讲点单等待派单" in client_as("organiser").get("/lectures/").content.decode()
 
 
-def test_lecturer_edit_form_never_shows_the_full_phone(client_as, outreach):
+def test_lecturer_edit_form_never_shows_the_full_phone(client_as, district, outreach):
     lecturer = outreach.wang
     lecturer.phone = "13912345678"
-    lecturer.save(update_fields=["phone"])
+    lecturer.street = district.street_a  # one of the organiser's street's lecturers
+    lecturer.save(update_fields=["phone", "street"])
     client = client_as("organiser")
     page = client.get(f"/lectures/lecturers/{lecturer.pk}/edit/").text
     assert "13912345678" not in page and "139****5678" in page

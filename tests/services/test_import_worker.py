@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from tests import factories
 from training.attendance.models import Attendance
 from training.imports.models import ImportJob
-from training.organisation.models import Organisation, Grant
+from training.organisation.models import Grant, Organisation
 
 
 def wait_for(job: ImportJob, state: str, timeout: float = 60) -> ImportJob:

@@ -7,7 +7,7 @@ from django.utils import timezone
 from lectures.models import Lecturer, LectureRequest, Scene
 from lectures.tasks import notify_request_change, remind_upcoming_lectures
 from tests import factories
-from training.organisation.models import Organisation, Grant
+from training.organisation.models import Grant, Organisation
 
 
 def test_notifications_and_reminders_run_on_a_real_worker(celery_worker):

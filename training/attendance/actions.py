@@ -102,6 +102,9 @@ def record_attendance(
                                lone_write, corrections)
         if corrections:  # a changed mark keeps its old value in the audit trail
             audit(by, AuditEntry.Action.CORRECTION, f"session {session.pk}", "; ".join(corrections))
+        if written and by is not None:  # a member's own QR scan is not staff access to personal data
+            audit(by, AuditEntry.Action.ATTENDANCE, f"session {session.pk}",
+                  f"{written} marks by {channel}", new=", ".join(f"{m.member.member_number}:{m.status}" for m in marks)[:2000])
         if written:
             attendance_changed.send(
                 sender=Attendance, branch_ids={mark.member.branch_id for mark in marks}, years=[session_year(session)]
@@ -112,7 +115,7 @@ def record_attendance(
 def _branch_paths(session: Session, marks: Sequence[Mark], by) -> dict[int, str]:
     """Tree paths of the organiser's and the members' branches: usually known, else one query."""
     paths: dict[int, str] = {}
-    scope = scope_for(by) if by is not None else None
+    scope = scope_for(by, "attendance.record") if by is not None else None
     if scope is not None and scope.organisation_id:
         paths[scope.organisation_id] = scope.path
     if Session.organiser.is_cached(session):
@@ -127,8 +130,8 @@ def _branch_paths(session: Session, marks: Sequence[Mark], by) -> dict[int, str]
 def _check_scope(user, member_branch_paths: list[str]) -> None:
     """The user may write, and every member's branch lies inside their scope (who organised
     the session does not matter: a secretary marks her members at a district class)."""
-    scope = scope_for(user)
-    if scope is None or not scope.can_write:
+    scope = scope_for(user, "attendance.record")
+    if scope is None:
         raise AttendanceError(_("You may not record attendance."))
     if not all(scope.covers(path) for path in member_branch_paths):
         raise AttendanceError(_("Some of these members belong to a branch outside your responsibility."))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jiangbei.parsing import int_or_404, parse_date
+from jiangbei.parsing import int_or_404, parse_date_param
 from jiangbei.ratelimit import client_address
 from training.attendance import actions as attendance_actions
 from training.attendance import checkin as checkin_module
@@ -28,22 +27,22 @@ from training.attendance.credit import session_year
 from training.attendance.forms import CheckinForm, HomeStudyForm, LedgerPeriodForm, MeetingForm
 from training.attendance.models import Attendance
 from training.organisation import access
-from training.organisation.audit import audit
+from training.organisation.audit import audit, audited
 from training.organisation.models import AuditEntry, Member, Organisation, PolicyRule
 from training.programmes.actions import SchedulingError
 from training.programmes.models import Enrolment, Session
 
 
-@login_required
+@access.requires("attendance.record")
+@audited(AuditEntry.Action.VIEW)
 def my_branch(request: HttpRequest) -> HttpResponse:
     """A branch secretary's home: members with their flags, upcoming and recent sessions."""
-    scope = access.require_scope(request, access.SECRETARY)
-    branch = Organisation.objects.get(pk=scope.organisation_id) if scope.organisation_id else None
-    if branch is None:
-        return render(request, "no_role.html", status=403)
-    year = Attendance.objects.visible_to(request.user).report_year()
+    branch = _own_branch(request.user)
+    if branch is None:  # an organiser: the branches of their subtree are on the compliance page
+        return redirect("compliance")
+    year = Attendance.objects.filter(branch=branch).report_year()
     members = (
-        Member.objects.visible_to(request.user)
+        Member.objects.filter(branch=branch)
         .active()
         .annotate(
             hours=Sum("attendances__credited_hours", filter=Q(attendances__year=year)),
@@ -91,9 +90,9 @@ def my_branch(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@access.requires("members.view")
+@audited(AuditEntry.Action.VIEW)
 def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    access.require_scope(request)
     member = access.get_object_for_user(Member.objects.select_related("branch"), request.user, pk=pk)
     year = Attendance.objects.filter(member=member).report_year()
     attendances = (
@@ -116,8 +115,10 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
 ROSTER_STATUSES = Attendance.Status.choices
 
 
-def _writer_scope(request: HttpRequest) -> access.Scope:
-    return access.require_scope(request, access.SECRETARY, access.ORGANISER)
+def _own_branch(user) -> Organisation | None:
+    """The branch of the user's first secretary grant, if they hold one."""
+    branch_id = next((g.organisation_id for g in access.grants_of(user) if g.role == access.SECRETARY), None)
+    return Organisation.objects.filter(pk=branch_id).first() if branch_id else None
 
 
 def _session(request: HttpRequest, pk: int) -> Session:
@@ -127,14 +128,14 @@ def _session(request: HttpRequest, pk: int) -> Session:
 
 
 def _branch_for(request: HttpRequest, scope: access.Scope, value: str | None = None) -> Organisation | None:
-    """The secretary's own branch, or the branch an organiser picked inside their subtree."""
-    if scope.role == access.SECRETARY:
+    """The secretary's own branch, or the branch an organiser picked inside their scope."""
+    if scope.single_branch:
         return Organisation.objects.get(pk=scope.organisation_id)
     value = value if value is not None else request.GET.get("branch") or request.POST.get("branch")
     if not value or not str(value).isdigit():
         return None
-    branch = access.get_object_for_user(Organisation.objects.all(), request.user, pk=int(value))
-    if not branch.is_branch:
+    branch = Organisation.objects.filter(pk=int_or_404(value)).first()
+    if branch is None or not branch.is_branch or not scope.covers(branch.path):
         raise Http404
     return branch
 
@@ -161,7 +162,7 @@ def _roster_rows(session: Session, branch: Organisation) -> list[dict]:
 
 
 def _candidate_branches(session: Session, request: HttpRequest):
-    branches = Organisation.objects.visible_to(request.user).branches()
+    branches = Organisation.objects.filter(request.scope.q("path")).branches()
     return branches.filter(
         Q(pk=session.organiser_id)
         | Q(members__enrolments__session=session)
@@ -169,9 +170,9 @@ def _candidate_branches(session: Session, request: HttpRequest):
     ).distinct().order_by("path")
 
 
-@login_required
+@access.requires("attendance.record")
 def roster(request: HttpRequest, pk: int) -> HttpResponse:
-    scope = _writer_scope(request)
+    scope = request.scope
     session = _session(request, pk)
     branch = _branch_for(request, scope)
     if branch is None and session.organiser.is_branch and scope.covers(session.organiser.path):
@@ -201,20 +202,20 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Attendance saved: %(count)d changed.") % {"count": written})
         url = reverse("roster", args=[session.pk])
-        return redirect(url if scope.role == access.SECRETARY else f"{url}?branch={branch.pk}")
+        return redirect(url if scope.single_branch else f"{url}?branch={branch.pk}")
     rows = _roster_rows(session, branch)
     return render(request, "training/roster.html", {
         "session": session, "branch": branch, "rows": rows, "statuses": ROSTER_STATUSES,
         "marked": sum(1 for row in rows if row["status"]),
-        "branch_param": "" if scope.role == access.SECRETARY else branch.pk,
+        "branch_param": "" if scope.single_branch else branch.pk,
     })
 
 
-@login_required
+@access.requires("attendance.record")
 @require_POST
 def roster_mark(request: HttpRequest, pk: int) -> HttpResponse:
     """One tap on the roster (htmx): save one member's status, return the row."""
-    scope = _writer_scope(request)
+    scope = request.scope
     session = _session(request, pk)
     member_id = request.POST.get("member", "")
     if not member_id.isdigit():
@@ -229,14 +230,13 @@ def roster_mark(request: HttpRequest, pk: int) -> HttpResponse:
     on_roster = Member.objects.filter(branch_id=member.branch_id).active()
     return render(request, "training/_roster_mark.html", {
         "session": session, "row": row, "statuses": ROSTER_STATUSES,
-        "branch_param": "" if scope.role == access.SECRETARY else member.branch_id,
+        "branch_param": "" if scope.single_branch else member.branch_id,
         "marked": Attendance.objects.filter(session=session, member__in=on_roster).count(), "total": on_roster.count(),
     })
 
 
-@login_required
+@access.requires("attendance.record")
 def poster(request: HttpRequest, pk: int) -> HttpResponse:
-    _writer_scope(request)
     session = _session(request, pk)
     url = request.build_absolute_uri(reverse("checkin", args=[session.checkin_token]))
     response = HttpResponse(poster_module.render(session, url), content_type="image/png")
@@ -245,10 +245,10 @@ def poster(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@login_required
+@access.requires("attendance.record")
 @require_POST
 def rotate_token(request: HttpRequest, pk: int) -> HttpResponse:
-    scope = _writer_scope(request)
+    scope = request.scope
     session = _session(request, pk)
     if not scope.covers(session.organiser.path):
         raise Http404
@@ -257,6 +257,7 @@ def rotate_token(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("session_detail", pk=session.pk)
 
 
+@access.requires(access.PUBLIC)
 def checkin(request: HttpRequest, token: str) -> HttpResponse:
     """The member's page behind the QR code: no account, large type, one form."""
     form = CheckinForm(request.POST if request.method == "POST" else None)
@@ -296,15 +297,15 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
 def _branch_or_pick(request: HttpRequest, scope: access.Scope, view_name: str):
     branch = _branch_for(request, scope)
     if branch is None:
-        branches = Organisation.objects.visible_to(request.user).branches().order_by("path")
+        branches = Organisation.objects.filter(scope.q("path")).branches().order_by("path")
         page = Paginator(branches, 100).get_page(request.GET.get("page"))
         return None, render(request, "training/pick_branch.html", {"page": page, "view_name": view_name})
     return branch, None
 
 
-@login_required
+@access.requires("attendance.record")
 def makeup_list(request: HttpRequest) -> HttpResponse:
-    scope = _writer_scope(request)
+    scope = request.scope
     branch, response = _branch_or_pick(request, scope, "makeup_list")
     if response:
         return response
@@ -330,14 +331,14 @@ def makeup_list(request: HttpRequest) -> HttpResponse:
              .exclude(status=Session.Status.CANCELLED).select_related("course").order_by("starts_at")[:30])
     return render(request, "training/makeup_list.html", {
         "branch": branch, "page": page, "later_sessions": later, "year": year, "years": years, "made_up": made_up,
-        "branch_param": "" if scope.role == access.SECRETARY else branch.pk,
+        "branch_param": "" if scope.single_branch else branch.pk,
     })
 
 
-@login_required
+@access.requires("attendance.record")
 @require_POST
 def makeup_action(request: HttpRequest) -> HttpResponse:
-    scope = _writer_scope(request)
+    scope = request.scope
     branch = _branch_for(request, scope)
     if branch is None:
         raise Http404
@@ -364,12 +365,12 @@ def makeup_action(request: HttpRequest) -> HttpResponse:
     except AttendanceError as exc:
         messages.error(request, str(exc))
     url = reverse("makeup_list")
-    return redirect(url if scope.role == access.SECRETARY else f"{url}?branch={branch.pk}")
+    return redirect(url if scope.single_branch else f"{url}?branch={branch.pk}")
 
 
-@login_required
+@access.requires("attendance.record")
 def home_study(request: HttpRequest) -> HttpResponse:
-    scope = _writer_scope(request)
+    scope = request.scope
     branch, response = _branch_or_pick(request, scope, "home_study")
     if response:
         return response
@@ -388,16 +389,16 @@ def home_study(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Study at home recorded."))
             url = reverse("home_study")
-            return redirect(url if scope.role == access.SECRETARY else f"{url}?branch={branch.pk}")
+            return redirect(url if scope.single_branch else f"{url}?branch={branch.pk}")
     done = (Attendance.objects.filter(branch=branch, channel=Attendance.Channel.HOME)
             .select_related("member", "session__course").order_by("-session__starts_at")[:30])
     return render(request, "training/home_study.html", {"branch": branch, "form": form, "done": done,
                                                         "elderly": elderly})
 
 
-@login_required
+@access.requires("attendance.record")
 def meeting_new(request: HttpRequest) -> HttpResponse:
-    scope = _writer_scope(request)
+    scope = request.scope
     branch, response = _branch_or_pick(request, scope, "meeting_new")
     if response:
         return response
@@ -416,26 +417,30 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Meeting saved. Now mark who attended."))
             url = reverse("roster", args=[session.pk])
-            return redirect(url if scope.role == access.SECRETARY else f"{url}?branch={branch.pk}")
+            return redirect(url if scope.single_branch else f"{url}?branch={branch.pk}")
     return render(request, "training/meeting_form.html", {"branch": branch, "form": form})
 
 
-@login_required
+@access.requires("attendance.view")
 def compliance(request: HttpRequest) -> HttpResponse:
-    scope = _writer_scope(request)
-    if scope.role == access.SECRETARY:
+    scope = request.scope
+    if scope.single_branch:
         branches = list(Organisation.objects.filter(pk=scope.organisation_id))
         page = None
     else:
-        page = Paginator(Organisation.objects.visible_to(request.user).branches().order_by("path"), 50).get_page(
+        page = Paginator(Organisation.objects.filter(scope.q("path")).branches().order_by("path"), 50).get_page(
             request.GET.get("page"))
         branches = list(page)
-    on = parse_date(request.GET.get("on", "")) or timezone.localdate()
-    items = orglife.compliance(branches, today=on)
+    on = parse_date_param(request.GET.get("on", "")) or timezone.localdate()
+    try:
+        items = orglife.compliance(branches, today=on)
+    except LookupError:  # no rules for that year: today's picture instead
+        on = timezone.localdate()
+        items = orglife.compliance(branches, today=on)
     rows = [(branch, items[branch.pk]) for branch in branches]
     kinds = rows[0][1] if rows else []
     return render(request, "training/compliance.html", {"rows": rows, "kinds": kinds, "page": page,
-                                                        "today": on, "single": scope.role == access.SECRETARY})
+                                                        "today": on, "single": scope.single_branch})
 
 
 def _ledger_period(request: HttpRequest, branch: Organisation) -> tuple[LedgerPeriodForm, date, date]:
@@ -449,9 +454,9 @@ def _ledger_period(request: HttpRequest, branch: Organisation) -> tuple[LedgerPe
     return form, start, end
 
 
-@login_required
+@access.requires("attendance.view")
 def ledger(request: HttpRequest) -> HttpResponse:
-    scope = _writer_scope(request)
+    scope = request.scope
     branch, response = _branch_or_pick(request, scope, "ledger")
     if response:
         return response
@@ -461,9 +466,9 @@ def ledger(request: HttpRequest) -> HttpResponse:
                                                     "query": request.GET.urlencode()})
 
 
-@login_required
+@access.requires("attendance.view")
 def ledger_xlsx(request: HttpRequest) -> HttpResponse:
-    scope = _writer_scope(request)
+    scope = request.scope
     branch = _branch_for(request, scope)
     if branch is None:
         raise Http404

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from jiangbei.forms import submit_helper
+from jiangbei.forms import BoundedDateField, submit_helper
 from training.attendance.orglife import ORG_LIFE_KINDS
 from training.organisation.models import Member
 from training.programmes.models import FirstTopicFormat, Session
@@ -85,8 +85,8 @@ class HomeStudyForm(MembersChoiceForm):
 
 
 class LedgerPeriodForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start = BoundedDateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = BoundedDateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def clean(self):
         data = super().clean()

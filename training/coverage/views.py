@@ -1,9 +1,8 @@
 """The leadership dashboard and coverage reports. They read roll-up rows only."""
 
-from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject, lazy
 from django.utils.html import json_script
@@ -14,25 +13,26 @@ from jiangbei.parsing import parse_int
 from training.attendance.models import Attendance
 from training.coverage import reports
 from training.coverage.models import CoverageRun
+from training.coverage.runs import request_recompute
 from training.coverage.tasks import refresh_coverage_full
 from training.organisation import access
-from training.organisation.audit import audit
+from training.organisation.audit import audit, audited
 from training.organisation.models import AuditEntry, Category, Member, Organisation
 from training.programmes.models import Programme
-
-DASHBOARD_ROLES = (access.LEADER, access.ORGANISER)
 
 
 def _selection(request: HttpRequest) -> tuple[int, Organisation, str, int | None]:
     """Year, organisation (within the user's scope), category and programme id from the query."""
-    scope = access.require_scope(request)
+    scope = request.scope
     year = parse_int(request.GET.get("year")) or reports.default_year()
     org_id = parse_int(request.GET.get("org")) or scope.organisation_id
     if org_id and org_id == scope.organisation_id:
         # The top of the user's own scope: visible by definition, fetched only if used.
         organisation = SimpleLazyObject(lambda: Organisation.objects.get(pk=org_id))
     elif org_id:
-        organisation = access.get_object_for_user(Organisation.objects.all(), request.user, pk=org_id)
+        organisation = Organisation.objects.filter(pk=org_id).first()
+        if organisation is None or not scope.covers(organisation.path):
+            raise Http404
     else:
         organisation = Organisation.objects.filter(parent__isnull=True).order_by("pk").first()
         if organisation is None:
@@ -50,11 +50,10 @@ def _build_report(year: int, organisation: Organisation, category: str, programm
     return reports.coverage_report(year, organisation, category, programme)
 
 
-@login_required
+@access.requires("coverage.view")
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The figures are rendered once per roll-up version and served from the cache after that;
     everything below is computed lazily, only when the cached body is missing."""
-    access.require_scope(request, *DASHBOARD_ROLES)
     year, organisation, category, programme_id = _selection(request)
     report = SimpleLazyObject(lambda: _build_report(year, organisation, category, programme_id))
     return render(
@@ -73,6 +72,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "categories": Category.choices,
             "ancestors": SimpleLazyObject(lambda: list(organisation.ancestors()) if organisation.depth else []),
             "run": reports.active_run(year),
+            "can_recompute": access.has(request.user, "coverage.recompute"),
+            "can_export": access.has(request.user, "coverage.export"),
+            # The cached body differs by what the viewer reaches and may download.
+            "coverage_key": "|".join(request.scope.paths) + f"|{access.has(request.user, 'coverage.export')}",
         },
     )
 
@@ -80,7 +83,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def _organisation_id(request: HttpRequest, organisation) -> int:
     """The id without loading a lazily fetched organisation."""
     requested = parse_int(request.GET.get("org"))
-    return requested or access.scope_for(request.user).organisation_id or organisation.pk
+    return requested or request.scope.organisation_id or organisation.pk
 
 
 def _chart(report: reports.CoverageReport) -> dict:
@@ -98,12 +101,13 @@ def _chart(report: reports.CoverageReport) -> dict:
     }
 
 
-@login_required
+@access.requires("coverage.view")
+@audited(AuditEntry.Action.EXPORT)
 def coverage_json(request: HttpRequest) -> JsonResponse:
     return JsonResponse(_report_for(request).as_json(), json_dumps_params={"ensure_ascii": False})
 
 
-@login_required
+@access.requires("coverage.export")
 def coverage_export(request: HttpRequest) -> HttpResponse:
     report = _report_for(request)
     audit(request.user, AuditEntry.Action.EXPORT, f"coverage.xlsx {report.organisation.name}", request.GET.urlencode())
@@ -115,7 +119,7 @@ def coverage_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@login_required
+@access.requires("coverage.export")
 def summary_docx(request: HttpRequest) -> HttpResponse:
     report = _report_for(request)
     title = f"{report.organisation.name}{report.year}年度党员教育培训工作情况"
@@ -128,30 +132,33 @@ def summary_docx(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@login_required
+@access.requires("coverage.recompute")
 @require_POST
 def refresh(request: HttpRequest) -> HttpResponse:
-    """Queue a full recomputation of the year; the page polls its progress."""
-    access.require_scope(request, *DASHBOARD_ROLES)
+    """Queue a full recomputation of the year, or join the one on its way; the page polls it."""
     year = parse_int(request.POST.get("year")) or reports.default_year()
-    run = reports.start_run(year, request.user)
-    refresh_coverage_full.apply_async((run.pk,), queue="rollups")
-    run.refresh_from_db()
+    run, started = request_recompute(request.user, year)
+    if started:
+        refresh_coverage_full.apply_async((run.pk,), queue="rollups")
+        run.refresh_from_db()
     return render(request, "training/includes/_refresh_status.html", {"run": run})
 
 
-@login_required
+@access.requires("coverage.recompute")
 def refresh_status(request: HttpRequest, pk: int) -> HttpResponse:
-    access.require_scope(request, *DASHBOARD_ROLES)
-    run = get_object_or_404(CoverageRun, pk=pk)
+    run = CoverageRun.objects.filter(pk=pk).first()
+    if run is None:
+        raise Http404
     return render(request, "training/includes/_refresh_status.html", {"run": run})
 
 
-@login_required
+@access.requires("members.view")
+@audited(AuditEntry.Action.VIEW)
 def not_reached(request: HttpRequest, pk: int) -> HttpResponse:
     """一个不落: a branch's active members with no attended row this year, with their flags."""
-    access.require_scope(request)
-    branch = access.get_object_for_user(Organisation.objects.branches(), request.user, pk=pk)
+    branch = Organisation.objects.branches().filter(pk=pk).first()
+    if branch is None or not request.scope.covers(branch.path):
+        raise Http404
     year = parse_int(request.GET.get("year")) or Attendance.objects.report_year()
     attended = Attendance.objects.filter(member=OuterRef("pk"), year=year, attended=True)
     members = (

@@ -3,32 +3,36 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from training.attendance.branch_views import _session, _writer_scope
+from training.attendance.branch_views import _session
 from training.attendance.models import Attendance
 from training.attendance.rules import window_refusal
 from training.imports import pipeline, viewing_log
 from training.imports.forms import ImportForm
 from training.imports.models import ImportJob
+from training.organisation import access
 
 
-@login_required
+@access.requires("imports.run")
 def import_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    _writer_scope(request)
     session = _session(request, pk)
     # Said before anything is uploaded; the import itself checks it again (rules.window_refusal).
     not_yet = window_refusal(session, Attendance.Channel.IMPORT, timezone.now())
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and not not_yet and form.is_valid():
-        job = pipeline.start(kind=ImportJob.Kind.VIEWING_LOG, user=request.user, upload=form.cleaned_data["file"],
-                             session=session, default_channel=form.cleaned_data["default_channel"])
-        return redirect("import_job", pk=session.pk, job_id=job.pk)
+        try:
+            job = pipeline.start(kind=ImportJob.Kind.VIEWING_LOG, user=request.user, upload=form.cleaned_data["file"],
+                                 session=session, default_channel=form.cleaned_data["default_channel"])
+        except ValidationError as refused:
+            form.add_error("file", refused)
+        else:
+            return redirect("import_job", pk=session.pk, job_id=job.pk)
     jobs = ImportJob.objects.filter(session=session, user=request.user)[:5]
     return render(request, "training/import_upload.html",
                   {"session": session, "form": form, "jobs": jobs, "not_yet": not_yet},
@@ -43,9 +47,8 @@ def _job(request: HttpRequest, pk: int, job_id: int) -> ImportJob:
     return job
 
 
-@login_required
+@access.requires("imports.run")
 def import_job(request: HttpRequest, pk: int, job_id: int) -> HttpResponse:
-    _writer_scope(request)
     job = _job(request, pk, job_id)
     earlier = None
     if job.state == ImportJob.State.PREVIEW:
@@ -56,19 +59,17 @@ def import_job(request: HttpRequest, pk: int, job_id: int) -> HttpResponse:
     return render(request, template, context)
 
 
-@login_required
+@access.requires("imports.run")
 @require_POST
 def import_commit(request: HttpRequest, pk: int, job_id: int) -> HttpResponse:
-    _writer_scope(request)
     job = _job(request, pk, job_id)
     if not pipeline.confirm(job):  # a double tap imports once
         messages.error(request, _("This file cannot be imported."))
     return redirect("import_job", pk=pk, job_id=job.pk)
 
 
-@login_required
+@access.requires("imports.run")
 def import_template(request: HttpRequest) -> HttpResponse:
-    _writer_scope(request)
     response = HttpResponse(viewing_log.sample_csv(), content_type="text/csv; charset=gb18030")
     response["Content-Disposition"] = 'attachment; filename="viewing-log-template.csv"'
     return response

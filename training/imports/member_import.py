@@ -307,7 +307,7 @@ def _counts(preview: Preview) -> dict[str, int]:
 def _checked(job: ImportJob) -> Preview:
     """Every row checked against the branches the importing organiser may change."""
     with job.file.open("rb") as handle:
-        return parse(handle, Organisation.objects.visible_to(job.user).branches())
+        return parse(handle, Organisation.objects.visible_to(job.user, "members.import").branches())
 
 
 def validate_job(job_id: int) -> None:

@@ -11,14 +11,31 @@ commit (``viewing_log`` for a session's viewing log, ``member_import`` for the r
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from training.imports.models import ImportJob
 from training.imports.tasks import commit_import_task, validate_import_task
 
+# Uploads per user and hour: enough for any office's day, too few to probe the register with files.
+UPLOADS_PER_HOUR = 30
+
+
+def check_upload_quota(user) -> None:
+    """Refuse an upload over the hourly quota (counted in the database: no cache needed)."""
+    recent = ImportJob.objects.filter(user=user, created_at__gte=timezone.now() - timedelta(hours=1)).count()
+    if recent >= UPLOADS_PER_HOUR:
+        raise ValidationError(_("You have uploaded %(count)d files in the last hour; please wait a while.")
+                              % {"count": recent})
+
 
 def start(*, kind: str, user, upload, session=None, default_channel: str = "live") -> ImportJob:
     """Keep the upload and queue its check. Views run in autocommit, so the job is saved (and a
-    worker finds it) before the task is queued."""
+    worker finds it) before the task is queued. Over the hourly quota, a ValidationError."""
+    check_upload_quota(user)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)

@@ -220,7 +220,7 @@ class Checker:
 
     def __init__(self, job: ImportJob):
         self.job = job
-        self.scope = scope_for(job.user)
+        self.scope = scope_for(job.user, "imports.run")
         self.rules = CreditRules.for_year(session_year(job.session))
         self.seen: dict[int, int] = {}  # member id → first row number
         self.longest = max_minutes(job.session)
@@ -229,11 +229,14 @@ class Checker:
     def check(self, chunk: list[tuple[int, dict]]) -> tuple[list[tuple[int, int, str, int]], list[dict]]:
         numbers = {cell_text(fields.get("member_number")).upper() for _n, fields in chunk} - {""}
         phones = {cell_text(fields.get("phone")) for _n, fields in chunk} - {""}
-        found = Member.objects.active().filter(member_number__in=numbers) if numbers else Member.objects.none()
+        # Only members the importer may record are looked up: a number or phone outside their scope
+        # gets the same answer as an unknown one, so a file cannot be used to find people.
+        candidates = Member.objects.active().filter(self.scope.q("branch__path")) if self.scope else Member.objects.none()
+        found = candidates.filter(member_number__in=numbers) if numbers else Member.objects.none()
         by_number = {m.member_number: m for m in found.select_related("branch")}
         by_phone: dict[str, list[Member]] = {}
         if phones:
-            for member in Member.objects.active().filter(phone__in=phones).select_related("branch"):
+            for member in candidates.filter(phone__in=phones).select_related("branch"):
                 by_phone.setdefault(member.phone, []).append(member)
         valid, errors = [], []
         for number, fields in chunk:
@@ -263,8 +266,6 @@ class Checker:
             member = matches[0]
         else:
             return _("The row has no member number or phone.")
-        if self.scope is None or not self.scope.covers(member.branch.path):
-            return _("%(name)s is a member of another branch.") % {"name": member.name}
         minutes = parse_minutes(fields.get("minutes"))
         if minutes is None:
             minutes = parse_minutes(fields.get("duration"))

@@ -6,7 +6,7 @@ from io import BytesIO
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -36,42 +36,43 @@ def _job(request: HttpRequest, job_id: int) -> ImportJob:
     return job
 
 
-@login_required
+@access.requires("members.import")
 def member_import_upload(request: HttpRequest) -> HttpResponse:
-    access.require_scope(request, access.ORGANISER)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        job = pipeline.start(kind=ImportJob.Kind.MEMBER_REGISTER, user=request.user, upload=form.cleaned_data["file"])
-        return redirect("member_import_job", job_id=job.pk)
+        try:
+            job = pipeline.start(kind=ImportJob.Kind.MEMBER_REGISTER, user=request.user,
+                                 upload=form.cleaned_data["file"])
+        except ValidationError as refused:
+            form.add_error("file", refused)
+        else:
+            return redirect("member_import_job", job_id=job.pk)
     jobs = ImportJob.objects.filter(kind=ImportJob.Kind.MEMBER_REGISTER, user=request.user)[:5]
     return render(request, "training/member_import.html", {
         "form": form, "jobs": jobs, "columns": member_import.COLUMNS.values(),
     }, status=400 if form.errors else 200)
 
 
-@login_required
+@access.requires("members.import")
 def member_import_job(request: HttpRequest, job_id: int) -> HttpResponse:
     """Progress, then the preview and its row errors; htmx polls the status part."""
-    access.require_scope(request, access.ORGANISER)
     job = _job(request, job_id)
     template = "training/_member_import_status.html" if request.htmx else "training/member_import_job.html"
     return render(request, template, {"job": job})
 
 
-@login_required
+@access.requires("members.import")
 @require_POST
 def member_import_commit(request: HttpRequest, job_id: int) -> HttpResponse:
-    access.require_scope(request, access.ORGANISER)
     job = _job(request, job_id)
     if not pipeline.confirm(job):  # a double tap imports once; a file with errors not at all
         messages.error(request, _("This file cannot be imported."))
     return redirect("member_import_job", job_id=job.pk)
 
 
-@login_required
+@access.requires("members.import")
 def member_import_template(request: HttpRequest) -> HttpResponse:
     """An empty workbook with the expected header row."""
-    access.require_scope(request, access.ORGANISER)
     from openpyxl import Workbook
 
     workbook = Workbook()

@@ -57,6 +57,11 @@ class Scope:
         return "" in self.paths
 
     @property
+    def district_wide(self) -> bool:
+        """A grant at the top of the tree (the district), whose holders also keep what no street owns."""
+        return any(path.count("/") <= 1 for path in self.paths)
+
+    @property
     def single_branch(self) -> bool:
         """A secretary's scope: one branch, which pages show without a branch picker."""
         return self.roles == {SECRETARY} and len(self.paths) == 1

@@ -1,4 +1,4 @@
-"""Actions on members: the only code that changes a member's branch or category.
+"""Actions on members (the only code that changes a member's branch or category) and on grants.
 
 Attendance copies both onto its rows for the roll-up, so each action announces the change
 (``members_changed``) and the attendance package brings its copies back in line in the same
@@ -8,7 +8,7 @@ same way.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -17,6 +17,7 @@ from training.organisation.audit import audit
 from training.organisation.models import (
     AuditEntry,
     Category,
+    Grant,
     Member,
     MemberTransfer,
     NewSectorSubtype,
@@ -30,8 +31,8 @@ class MemberChangeError(Exception):
 
 
 def _check_may_change(by, *paths: str) -> None:
-    scope = scope_for(by)
-    if scope is None or scope.role not in ("organiser", "superuser"):
+    scope = scope_for(by, "members.manage")
+    if scope is None:
         raise MemberChangeError(_("Only an organiser may change a member's register data."))
     if not all(scope.covers(path) for path in paths):
         raise MemberChangeError(_("This member or branch lies outside your responsibility."))
@@ -94,3 +95,51 @@ def move_organisation(organisation: Organisation, new_parent: Organisation | Non
           f"parent {old_parent.pk if old_parent else '-'} → {new_parent.pk if new_parent else '-'}")
     organisation_moved.send(sender=Organisation, organisation=organisation)
     return organisation
+
+
+# --- grants: who may do what where (三员分立: only the system administrator grants) ---------
+
+
+def describe_grant(grant: Grant) -> str:
+    """A grant as the audit trail keeps it: "organiser @ 葛塘街道, ends —"."""
+    ends = grant.ends_on.isoformat() if grant.ends_on else "—"
+    phones = ", full phone numbers" if grant.can_unmask_phones else ""
+    return f"{grant.role} @ {grant.organisation.name}, ends {ends}{phones}"
+
+
+def _grant_target(grant: Grant) -> str:
+    return f"grant {grant.pk}: {grant.user.get_username()}"
+
+
+def _check_may_grant(by) -> None:
+    if by is None or not (by.is_active and by.is_superuser):
+        raise PermissionDenied(_("Only the system administrator may change grants."))
+
+
+@transaction.atomic
+def save_grant(grant: Grant, *, by) -> Grant:
+    """Give or change a grant; the audit entry keeps the grant before and after."""
+    _check_may_grant(by)
+    before = None
+    if grant.pk is not None:
+        before = (Grant.objects.select_for_update(of=("self",)).select_related("user", "organisation")
+                  .filter(pk=grant.pk).first())
+    grant.full_clean()
+    grant.save()
+    old = describe_grant(before) if before else ""
+    new = describe_grant(grant)
+    moved = before is not None and before.user_id != grant.user_id
+    if old != new or moved:
+        detail = f"user {before.user.get_username()} → {grant.user.get_username()}" if moved else ""
+        audit(by, AuditEntry.Action.GRANT, _grant_target(grant), detail, old=old, new=new)
+    return grant
+
+
+@transaction.atomic
+def revoke_grant(grant: Grant, *, by) -> None:
+    """Take a grant away; the audit entry keeps what it was."""
+    _check_may_grant(by)
+    grant = Grant.objects.select_for_update(of=("self",)).select_related("user", "organisation").get(pk=grant.pk)
+    target, old = _grant_target(grant), describe_grant(grant)
+    grant.delete()
+    audit(by, AuditEntry.Action.GRANT, target, old=old, new="")

@@ -5,14 +5,14 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from jiangbei.admin_mixins import LockedOnChangeAdmin, ReadOnlyAdmin
-from training.organisation.actions import move_organisation
+from training.organisation.actions import move_organisation, revoke_grant, save_grant
 from training.organisation.models import (
     AuditEntry,
+    Grant,
     Member,
     MemberTransfer,
     Organisation,
     PolicyRule,
-    Grant,
 )
 
 
@@ -73,20 +73,50 @@ class PolicyRuleAdmin(admin.ModelAdmin):
 
 @admin.register(Grant)
 class GrantAdmin(admin.ModelAdmin):
-    list_display = ["user", "role", "organisation", "can_unmask_phones"]
+    """Grants are given, changed and revoked by superusers only, through ``save_grant`` and
+    ``revoke_grant``: each leaves an audit entry with the grant before and after."""
+
+    list_display = ["user", "role", "organisation", "can_unmask_phones", "ends_on"]
     list_filter = ["role", "can_unmask_phones"]
     search_fields = ["user__username", "organisation__name"]
     raw_id_fields = ["user", "organisation"]
+    list_select_related = ["user", "organisation"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj: Grant | None = None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: Grant | None = None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def save_model(self, request: HttpRequest, obj: Grant, form, change: bool) -> None:
+        save_grant(obj, by=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: Grant) -> None:
+        revoke_grant(obj, by=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        for grant in queryset:
+            revoke_grant(grant, by=request.user)
 
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    """The audit trail is evidence (PIPL): nobody edits or deletes it, superusers included."""
+    """The audit trail is evidence (等保 2.0 8.1.4.3, PIPL): nobody adds, edits or deletes an
+    entry here, superusers included; superusers may read it (auditors read it at /audit/)."""
 
-    list_display = ["at", "user", "action", "target"]
-    list_filter = ["action"]
-    search_fields = ["target", "detail", "user__username"]
-    list_select_related = ["user"]
+    list_display = ["at", "username", "action", "target", "address"]
+    list_filter = ["action", "at"]
+    search_fields = ["username", "target"]
+    fields = ["at", "user", "username", "action", "target", "detail", "old", "new", "address"]
+
+    def has_view_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        return {}  # no bulk delete, nor any other bulk action
 
 
 @admin.register(MemberTransfer)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import wraps
+from urllib.parse import unquote
+
 from jiangbei.request_context import current_address
 from training.organisation.models import AuditEntry
 
@@ -20,3 +23,19 @@ def audit(user, action: str, target: str, detail: str = "", *, old: str = "", ne
         new=new,
         address=current_address.get(),
     )
+
+
+def audited(action: str):
+    """Record each successful view of personal data: the page and its filters are the target."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200:
+                audit(request.user, action, unquote(request.get_full_path()))
+            return response
+
+        return wrapped
+
+    return decorator

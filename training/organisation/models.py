@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
-from django.db.models.functions import Concat, Substr
+from django.db.models.functions import Concat, Now, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,8 +28,9 @@ class OrganisationQuerySet(models.QuerySet):
         """Level one of the tree: streets, parks and the sector committees (see ``Organisation.level``)."""
         return self.filter(depth=Organisation.STREET_DEPTH).exclude(kind__in=Organisation.BRANCH_KINDS)
 
-    def visible_to(self, user) -> OrganisationQuerySet:
-        return scoped(self, user, "path", None)
+    def visible_to(self, user, capability: str | None = None) -> OrganisationQuerySet:
+        """The subtrees where ``user`` holds ``capability`` (any grant when None: names only)."""
+        return scoped(self, user, "path", capability)
 
 
 class Organisation(models.Model):
@@ -382,7 +384,7 @@ class PolicyRule(models.Model):
 
 
 class GrantQuerySet(models.QuerySet):
-    def current(self, on=None) -> "GrantQuerySet":
+    def current(self, on=None) -> GrantQuerySet:
         """Grants in force on ``on`` (today): an ended grant gives nothing, not even a calendar feed."""
         on = on or timezone.localdate()
         return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on), user__is_active=True)
@@ -438,6 +440,19 @@ class AuditEntryQuerySet(models.QuerySet):
 
     def delete(self):
         raise TypeError("The audit trail is append-only; old entries leave only by the retention job.")
+
+    def expired(self) -> AuditEntryQuerySet:
+        """Entries older than ``AUDIT_RETENTION_DAYS``, by the database's clock (as its trigger reads it)."""
+        return self.filter(at__lt=Now() - timedelta(days=settings.AUDIT_RETENTION_DAYS))
+
+    def purge_expired(self) -> int:
+        """Delete the entries past retention: the one delete the trail allows (nightly task).
+
+        It steps past this queryset's own refusal on purpose; PostgreSQL's trigger still
+        refuses any entry younger than the minimum retention. Returns how many were deleted.
+        """
+        deleted, _per_model = models.QuerySet.delete(self.expired())
+        return deleted
 
 
 class AuditEntry(models.Model):

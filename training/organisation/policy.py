@@ -21,6 +21,8 @@ CAPABILITIES: dict[str, str] = {
     "members.view": _("Read the member register, member pages and not-reached lists"),
     "members.unmask_phone": _("See full phone numbers (only on grants marked for it)"),
     "members.import": _("Import the member register"),
+    "members.manage": _("Transfer members and change their category"),
+    "programmes.view": _("Read programmes and courses, and how precisely they reach their categories"),
     "sessions.view": _("Read sessions, the calendar and enrolments"),
     "sessions.schedule": _("Build programmes and courses, schedule, move and cancel sessions, set quotas"),
     "enrolments.manage": _("Enrol and withdraw members"),
@@ -35,9 +37,9 @@ CAPABILITIES: dict[str, str] = {
     "calendars.subscribe": _("Subscribe to calendar feeds"),
     "lectures.view": _("Read lectures, lecture requests and volunteer services"),
     "lectures.request": _("Order and cancel lectures"),
-    "lectures.dispatch": _("Dispatch lecture requests to lecturers"),
+    "lectures.manage": _("Run the lecture office: dispatch requests; edit and delete lectures, their listeners and volunteer services"),
     "lectures.answer": _("Accept or decline a dispatched lecture request"),
-    "lectures.record": _("Record lectures, their listeners, photos and volunteer services"),
+    "lectures.record": _("Record a lecture given and add its photos (a lecturer: their own lectures)"),
     "lectures.report": _("Read and download the outreach report"),
     "lecturers.view": _("Read the lecturer pool"),
     "lecturers.manage": _("Add and edit lecturers"),
@@ -47,31 +49,31 @@ CAPABILITIES: dict[str, str] = {
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     ORGANISER: frozenset({
-        "members.view", "members.unmask_phone", "members.import",
-        "sessions.view", "sessions.schedule", "enrolments.manage",
+        "members.view", "members.unmask_phone", "members.import", "members.manage",
+        "programmes.view", "sessions.view", "sessions.schedule", "enrolments.manage",
         "attendance.record", "attendance.view", "imports.run",
         "coverage.view", "coverage.export", "coverage.recompute",
         "venues.view", "venues.manage", "calendars.subscribe",
-        "lectures.view", "lectures.request", "lectures.dispatch", "lectures.record", "lectures.report",
+        "lectures.view", "lectures.request", "lectures.manage", "lectures.record", "lectures.report",
         "lecturers.view", "lecturers.manage",
     }),
     SECRETARY: frozenset({
         "members.view", "members.unmask_phone",
         "sessions.view", "enrolments.manage",
         "attendance.record", "attendance.view", "imports.run",
-        "coverage.view", "venues.view", "calendars.subscribe",
+        "venues.view", "calendars.subscribe",
     }),
     LEADER: frozenset({
-        "members.view", "sessions.view", "attendance.view",
+        "members.view", "programmes.view", "sessions.view", "attendance.view",
         "coverage.view", "coverage.export", "venues.view", "calendars.subscribe",
         "lectures.view", "lectures.report", "lecturers.view",
     }),
     # The two outreach roles see their own lecture work and nothing of the register.
     LECTURER: frozenset({
-        "venues.view", "lectures.view", "lectures.answer", "lectures.record", "lecturers.view",
+        "venues.view", "lectures.view", "lectures.answer", "lectures.record", "lectures.report", "lecturers.view",
     }),
     REQUESTER: frozenset({
-        "venues.view", "lectures.view", "lectures.request", "lecturers.view",
+        "venues.view", "lectures.view", "lectures.request", "lectures.report", "lecturers.view",
     }),
     # 三员分立: the auditor reads the trail and nothing else.
     AUDITOR: frozenset({"audit.view"}),

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_POST
 
 from training.organisation import access
-from training.organisation.models import Category, Member, Organisation
+from training.organisation.audit import audit, audited
+from training.organisation.models import AuditEntry, Category, Member, Organisation
 
 PAGE_SIZE = 50
 
 
-@login_required
+@access.requires("members.view")
+@audited(AuditEntry.Action.VIEW)
 def member_list(request: HttpRequest) -> HttpResponse:
-    access.require_scope(request)
     members = Member.objects.visible_to(request.user).select_related("branch")
     query = request.GET.get("q", "").strip()
     if query:
@@ -37,10 +39,13 @@ def member_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@access.requires("members.view")
+@audited(AuditEntry.Action.VIEW)
 def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    access.require_scope(request)
-    organisation = access.get_object_for_user(Organisation.objects.select_related("parent"), request.user, pk=pk)
+    organisation = Organisation.objects.visible_to(request.user, "members.view").select_related("parent").filter(
+        pk=pk).first()
+    if organisation is None:
+        raise Http404
     children = organisation.children.order_by("path")
     members = Member.objects.in_subtree(organisation).active()
     return render(
@@ -55,3 +60,16 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else None,
         },
     )
+
+
+@access.requires("members.unmask_phone")
+@require_POST
+def member_phone(request: HttpRequest, pk: int) -> HttpResponse:
+    """The full phone number, on request, for grants marked for it; each unmask is audited."""
+    if not request.scope.can_unmask_phones:
+        raise PermissionDenied
+    member = Member.objects.filter(request.scope.q("branch__path"), pk=pk).first()
+    if member is None:
+        raise Http404
+    audit(request.user, AuditEntry.Action.UNMASK, f"member {member.member_number}")
+    return render(request, "training/_member_phone.html", {"member": member})

@@ -86,12 +86,9 @@ def _announce(session: Session, before: dict | None) -> None:
 
 def check_may_schedule(by, organiser: Organisation) -> None:
     """Organisers schedule within their subtree; a branch secretary only her own branch's meetings."""
-    scope = scope_for(by)
-    allowed = scope is not None and scope.covers(organiser.path) and (
-        scope.role in (access.ORGANISER, access.SUPERUSER)
-        or (scope.role == access.SECRETARY and organiser.pk == scope.organisation_id)
-    )
-    if not allowed:
+    schedules = scope_for(by, "sessions.schedule")
+    own_branch = any(g.role == access.SECRETARY and g.organisation_id == organiser.pk for g in access.grants_of(by))
+    if not (own_branch or (schedules is not None and schedules.covers(organiser.path))):
         raise PermissionDenied(_("You may not schedule sessions for this organisation."))
 
 
@@ -146,7 +143,7 @@ def reschedule_session(session: Session, starts_at, ends_at, *, by) -> Session:
 def update_course(course: Course, *, by) -> Course:
     """Save a course; its sessions follow its programme, and their attendance its hours."""
     # Both the programme it had and the one it gets lie in the user's area.
-    scope = scope_for(by)
+    scope = scope_for(by, "sessions.schedule")
     if not (Course.objects.writable_by(by).filter(pk=course.pk).exists()
             and scope.covers(course.programme.organiser.path)):
         raise PermissionDenied(_("This course belongs to a programme outside your area; you cannot change it."))

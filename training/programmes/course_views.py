@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -12,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiangbei.parsing import parse_id
 from training.organisation import access
 from training.organisation.models import Category, Member
 from training.programmes import actions as scheduling_actions
@@ -24,16 +24,15 @@ def _year(value: str) -> int:
     return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else timezone.localdate().year
 
 
-@login_required
+@access.requires("programmes.view")
 def course_list(request: HttpRequest) -> HttpResponse:
-    scope = access.require_scope(request, access.ORGANISER, access.LEADER)
     courses = Course.objects.select_related("programme", "lecturer")
     query = request.GET.get("q", "").strip()
     if query:
         courses = courses.filter(Q(title__icontains=query) | Q(topics__icontains=query))
     programme = request.GET.get("programme", "")
-    if programme.isdigit():
-        courses = courses.filter(programme_id=int(programme))
+    if parse_id(programme):
+        courses = courses.filter(programme_id=parse_id(programme))
     category = request.GET.get("category", "")
     if category in Category.values:  # aimed at the category, or at everyone
         courses = courses.filter(Q(target_categories__icontains=f'"{category}"') | Q(target_categories=[]))
@@ -54,15 +53,13 @@ def course_list(request: HttpRequest) -> HttpResponse:
     return render(request, "training/course_list.html", {
         "page": page, "query": query, "programme": programme, "category": category, "mode": mode,
         "programmes": Programme.objects.order_by("-year", "name").values_list("pk", "name"), "categories": Category.choices,
-        "modes": DeliveryMode.choices, "can_add": scope.role in (access.ORGANISER, access.SUPERUSER),
-        "writable": set(Course.objects.writable_by(request.user).values_list("pk", flat=True))
-        if scope.role in (access.ORGANISER, access.SUPERUSER) else set(),
+        "modes": DeliveryMode.choices, "can_add": access.has(request.user, "sessions.schedule"),
+        "writable": set(Course.objects.writable_by(request.user).values_list("pk", flat=True)),
     })
 
 
-@login_required
+@access.requires("sessions.schedule")
 def course_create(request: HttpRequest) -> HttpResponse:
-    access.require_scope(request, access.ORGANISER)
     form = CourseForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -72,9 +69,8 @@ def course_create(request: HttpRequest) -> HttpResponse:
                                                          "back": ("course_list", _("Courses"))})
 
 
-@login_required
+@access.requires("sessions.schedule")
 def course_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    access.require_scope(request, access.ORGANISER)
     course = Course.objects.writable_by(request.user).filter(pk=pk).first()
     if course is None:
         get_object_or_404(Course, pk=pk)
@@ -88,9 +84,8 @@ def course_edit(request: HttpRequest, pk: int) -> HttpResponse:
                                                          "back": ("course_list", _("Courses"))})
 
 
-@login_required
+@access.requires("sessions.schedule")
 def programme_create(request: HttpRequest) -> HttpResponse:
-    access.require_scope(request, access.ORGANISER)
     form = ProgrammeForm(request.POST or None, user=request.user, initial={"year": timezone.localdate().year})
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -100,10 +95,9 @@ def programme_create(request: HttpRequest) -> HttpResponse:
                                                          "back": ("course_list", _("Courses"))})
 
 
-@login_required
+@access.requires("programmes.view")
 def precision_view(request: HttpRequest) -> HttpResponse:
     """精准画像: per category, this year's courses and hours against the focus list."""
-    access.require_scope(request, access.ORGANISER, access.LEADER)
     year = _year(request.GET.get("year", ""))
     years = sorted(set(Programme.objects.values_list("year", flat=True)) | {year}, reverse=True)
     return render(request, "training/precision.html", {

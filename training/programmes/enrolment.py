@@ -92,10 +92,8 @@ def _quota_for(quotas, path: str):
 
 def _check_may_manage(by, session: Session) -> None:
     """Enrolment and quotas are the organiser's, like the session itself."""
-    scope = scope_for(by)
-    if scope is None or scope.role not in (access.ORGANISER, access.SUPERUSER) or not scope.covers(
-        session.organiser.path
-    ):
+    scope = scope_for(by, "sessions.schedule")
+    if scope is None or not scope.covers(session.organiser.path):
         raise PermissionDenied(_("You may not manage the enrolment of this session."))
 
 
@@ -150,9 +148,8 @@ def enrol(
 def withdraw(enrolment: Enrolment, *, by) -> Enrolment | None:
     """Remove an enrolment (the organiser, or the member's own secretary); a freed place goes to the
     first eligible member on the waitlist."""
-    scope = scope_for(by)
-    own_secretary = scope is not None and scope.role == access.SECRETARY and (
-        enrolment.member.branch_id == scope.organisation_id
+    own_secretary = any(
+        g.role == access.SECRETARY and g.organisation_id == enrolment.member.branch_id for g in access.grants_of(by)
     )
     if not own_secretary:
         _check_may_manage(by, enrolment.session)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -34,10 +33,9 @@ def _cohort(form: CohortForm) -> enrolment.Cohort:
     )
 
 
-@login_required
+@access.requires("sessions.schedule")
 def session_enrol(request: HttpRequest, pk: int) -> HttpResponse:
     """Pick a cohort, see how many it matches, then enrol them (places first, then waitlist)."""
-    access.require_scope(request, access.ORGANISER)
     session = _writable_session(request, pk)
     initial = {"positions": AUDIENCE_POSITIONS.get(session.audience, [])}
     if session.audience == Session.Audience.BACKBONE:
@@ -64,10 +62,10 @@ def session_enrol(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-@login_required
+@access.requires("sessions.view")
 def session_enrolments(request: HttpRequest, pk: int) -> HttpResponse:
     """Enrolment per branch; the waitlist; withdraw (which promotes the next in line)."""
-    scope = access.require_scope(request)
+    scope = request.scope
     session = access.get_object_for_user(Session.objects.select_related("course"), request.user, pk=pk)
     visible = Member.objects.visible_to(request.user)
     can_manage = Session.objects.writable_by(request.user).filter(pk=pk).exists()
@@ -81,21 +79,18 @@ def session_enrolments(request: HttpRequest, pk: int) -> HttpResponse:
         "waiting": [e for e in enrolments if e.waitlist_position is not None][:500],
         "confirmed_total": enrolment.confirmed_count(session),
         "quotas": enrolment.quota_state(session), "can_manage": can_manage,
-        "can_withdraw": can_manage or scope.role == access.SECRETARY,
+        "can_withdraw": can_manage or scope.single_branch,
     })
 
 
-@login_required
+@access.requires("enrolments.manage")
 @require_POST
 def enrolment_withdraw(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
-    scope = access.require_scope(request, access.ORGANISER, access.SECRETARY)
     session = access.get_object_for_user(Session.objects.all(), request.user, pk=pk)
     row = get_object_or_404(
         Enrolment.objects.select_related("member", "session"), pk=enrolment_pk, session=session,
         member__in=Member.objects.visible_to(request.user),
     )
-    if scope.role != access.SECRETARY:
-        _writable_session(request, pk)
     promoted = enrolment.withdraw(row, by=request.user)
     if promoted is not None:
         messages.success(request, _("%(name)s withdrew; %(next)s moves up from the waitlist.")
@@ -105,13 +100,13 @@ def enrolment_withdraw(request: HttpRequest, pk: int, enrolment_pk: int) -> Http
     return redirect("session_enrolments", session.pk)
 
 
-@login_required
+@access.requires("sessions.schedule")
 def session_quotas(request: HttpRequest, pk: int) -> HttpResponse:
     """How many places each organisation below the organiser gets (e.g. each street sends N)."""
-    scope = access.require_scope(request, access.ORGANISER)
+    scope = request.scope
     session = _writable_session(request, pk)
-    if scope.organisation_id:
-        organisations = Organisation.objects.filter(parent_id=scope.organisation_id)
+    if not scope.everything:
+        organisations = Organisation.objects.filter(parent__path__in=scope.paths)
     else:
         organisations = Organisation.objects.streets()
     organisations = organisations.exclude(kind__in=Organisation.BRANCH_KINDS).order_by("path")
@@ -128,10 +123,9 @@ def session_quotas(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "training/session_quotas.html", {"session": session, "form": form})
 
 
-@login_required
+@access.requires("attendance.record")
 def session_signin_sheet(request: HttpRequest, pk: int, fmt: str = "html") -> HttpResponse:
     """签到表 for sessions where phones are not used: print it, or download it as xlsx."""
-    access.require_scope(request)
     session = access.get_object_for_user(
         Session.objects.select_related("course", "venue", "organiser"), request.user, pk=pk
     )

@@ -6,6 +6,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from jiangbei.forms import DATETIME_FORMAT, DateTimeLocalInput
@@ -43,8 +44,9 @@ class SessionForm(forms.ModelForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        scope = scope_for(user)
-        organisers = Organisation.objects.visible_to(user).exclude(kind__in=Organisation.BRANCH_KINDS)
+        scope = scope_for(user, "sessions.schedule")
+        organisers = Organisation.objects.filter(scope.q("path") if scope else Q(pk__in=[])).exclude(
+            kind__in=Organisation.BRANCH_KINDS)
         self.fields["organiser"].queryset = organisers
         if scope and scope.organisation_id and not self.instance.pk:
             self.fields["organiser"].initial = scope.organisation_id
@@ -173,7 +175,7 @@ class ProgrammeForm(forms.ModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organiser"].queryset = Organisation.objects.visible_to(user).exclude(
+        self.fields["organiser"].queryset = Organisation.objects.visible_to(user, "sessions.schedule").exclude(
             kind__in=Organisation.BRANCH_KINDS
         )
         self.helper = FormHelper()
@@ -203,10 +205,9 @@ class CourseForm(forms.ModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        scope = scope_for(user)
-        programmes = Programme.objects.order_by("-year", "name")
-        if scope and not scope.everything:
-            programmes = programmes.filter(organiser__path__startswith=scope.path)
+        scope = scope_for(user, "sessions.schedule")
+        programmes = Programme.objects.filter(scope.q("organiser__path") if scope else Q(pk__in=[]))
+        programmes = programmes.order_by("-year", "name")
         self.fields["programme"].queryset = programmes
         # The field's own queryset: lecturers sit above training, which never names their model.
         self.fields["lecturer"].queryset = self.fields["lecturer"].queryset.filter(is_active=True).order_by("name")
@@ -254,7 +255,7 @@ class CohortForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = Organisation.objects.visible_to(user).filter(depth__lte=3)
+        self.fields["organisation"].queryset = Organisation.objects.visible_to(user, "sessions.schedule").filter(depth__lte=3)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(

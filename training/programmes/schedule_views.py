@@ -6,7 +6,6 @@ import calendar as pycalendar
 from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -15,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jiangbei.parsing import parse_date, parse_int
+from jiangbei.parsing import parse_date_param, parse_id
 from training.organisation import access
 from training.organisation.models import Organisation
 from training.programmes import actions as scheduling_actions
@@ -30,12 +29,12 @@ Lecturer = Session._meta.get_field("lecturer").related_model
 PER_DAY = {"month": 4, "week": 25}
 
 
-@login_required
+@access.requires("sessions.view")
 def session_calendar(request: HttpRequest) -> HttpResponse:
     """Week or month calendar: a fixed number of queries whatever the amount of data."""
-    scope = access.require_scope(request)
+    scope = request.scope
     view = "week" if request.GET.get("view") == "week" else "month"
-    day = parse_date(request.GET.get("date", "")) or timezone.localdate()
+    day = parse_date_param(request.GET.get("date", "")) or timezone.localdate()
     if view == "month":
         first = day.replace(day=1)
         last = first.replace(day=pycalendar.monthrange(first.year, first.month)[1])
@@ -50,7 +49,7 @@ def session_calendar(request: HttpRequest) -> HttpResponse:
     period_start = datetime.combine(grid_start, time.min, tz)
     period_end = datetime.combine(grid_end + timedelta(days=1), time.min, tz)
 
-    filters = {name: parse_int(request.GET.get(name, "")) for name in ("venue", "street", "programme", "lecturer")}
+    filters = {name: parse_id(request.GET.get(name, "")) for name in ("venue", "street", "programme", "lecturer")}
     sessions = Session.objects.visible_to(request.user).filter(starts_at__gte=period_start, starts_at__lt=period_end)
     if filters["venue"]:
         sessions = sessions.filter(venue_id=filters["venue"])
@@ -63,7 +62,7 @@ def session_calendar(request: HttpRequest) -> HttpResponse:
     if street is not None:
         sessions = sessions.filter(Q(organiser__path__startswith=street.path) | Q(venue__street=street))
     # Secretaries see their branch's own meetings by default; organisers and leaders, training.
-    only_training = request.GET.get("all") != "1" and scope.role != access.SECRETARY
+    only_training = request.GET.get("all") != "1" and not scope.single_branch
     if only_training:  # branch organisational life is the secretaries' business, not the organisers'
         sessions = sessions.exclude(organiser__kind__in=Organisation.BRANCH_KINDS)
 
@@ -103,13 +102,9 @@ def session_calendar(request: HttpRequest) -> HttpResponse:
         "venues": Venue.objects.active().order_by("name").values_list("pk", "name"),
         "programmes": Programme.objects.order_by("-year", "name").values_list("pk", "name"),
         "lecturers": Lecturer.objects.filter(is_active=True).order_by("name").values_list("pk", "name"),
-        "can_schedule": scope.role in (access.ORGANISER, access.SUPERUSER),
+        "can_schedule": access.has(request.user, "sessions.schedule"), "single_branch": scope.single_branch,
         "total": sum(totals.values()),
     })
-
-
-def _require_organiser(request: HttpRequest) -> access.Scope:
-    return access.require_scope(request, access.ORGANISER)
 
 
 def _writable_session(request: HttpRequest, pk: int) -> Session:
@@ -128,13 +123,12 @@ def _apply_problems(form, error: scheduling_actions.SchedulingError) -> None:
             form.add_error(name if name in form.fields else None, message)
 
 
-@login_required
+@access.requires("sessions.schedule")
 def session_create(request: HttpRequest) -> HttpResponse:
-    _require_organiser(request)
     initial = {}
     if request.GET.get("starts_at"):
         initial["starts_at"] = request.GET["starts_at"]
-    if parse_int(request.GET.get("venue", "")):
+    if parse_id(request.GET.get("venue", "")):
         initial["venue"] = request.GET["venue"]
     form = SessionForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -148,9 +142,8 @@ def session_create(request: HttpRequest) -> HttpResponse:
     return render(request, "training/session_form.html", {"form": form, "title": _("Schedule a session")})
 
 
-@login_required
+@access.requires("sessions.schedule")
 def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_organiser(request)
     session = _writable_session(request, pk)
     form = SessionForm(request.POST or None, instance=session, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -166,9 +159,8 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@access.requires("sessions.schedule")
 def session_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_organiser(request)
     session = _writable_session(request, pk)
     form = RescheduleForm(
         request.POST or None, session=session,
@@ -189,10 +181,9 @@ def session_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@access.requires("sessions.schedule")
 @require_POST
 def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_organiser(request)
     session = _writable_session(request, pk)
     form = CancelForm(request.POST)
     if session.status != Session.Status.SCHEDULED:
@@ -207,10 +198,9 @@ def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("session_detail", session.pk)
 
 
-@login_required
+@access.requires("sessions.schedule")
 def series_create(request: HttpRequest) -> HttpResponse:
     """A weekly series, created whole or not at all; clashing dates are listed."""
-    _require_organiser(request)
     form = SeriesForm(request.POST or None, user=request.user)
     clashes: list[scheduling_actions.Clash] = []
     if request.method == "POST" and form.is_valid():

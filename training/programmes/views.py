@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, F, Q, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from jiangbei.parsing import parse_date, parse_month
+from jiangbei.parsing import parse_date_param, parse_month
 from training.organisation import access
 from training.programmes.models import Session
 
@@ -19,9 +18,8 @@ Attendance = Session._meta.get_field("attendances").related_model
 PAGE_SIZE = 50
 
 
-@login_required
+@access.requires("sessions.view")
 def session_list(request: HttpRequest) -> HttpResponse:
-    access.require_scope(request)
     sessions = Session.objects.visible_to(request.user).select_related("course", "venue", "organiser")
     query = request.GET.get("q", "").strip()
     if query:
@@ -29,7 +27,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     if kind in Session.Kind.values:
         sessions = sessions.filter(kind=kind)
-    day = parse_date(request.GET.get("day", ""))
+    day = parse_date_param(request.GET.get("day", ""))
     if day:
         sessions = sessions.filter(starts_at__date=day)
     month = parse_month(request.GET.get("month", ""))
@@ -48,9 +46,8 @@ def session_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@access.requires("sessions.view")
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    access.require_scope(request)
     session = access.get_object_for_user(
         Session.objects.select_related("course", "venue", "organiser", "programme"), request.user, pk=pk
     )
@@ -69,5 +66,6 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "training/session_detail.html",
-        {"session": session, "attendances": attendances[:500], "summary": summary},
+        {"session": session, "attendances": attendances[:500], "summary": summary,
+         "single_branch": request.scope.single_branch},
     )

@@ -15,7 +15,7 @@ from training.coverage.models import CoverageRun
 from training.coverage.receivers import schedule_refresh
 from training.coverage.reports import official_number
 from training.coverage.rollup import refresh_coverage
-from training.organisation.models import Organisation, Grant
+from training.organisation.models import Grant, Organisation
 
 pytestmark = pytest.mark.django_db
 YEAR = 2025
@@ -64,9 +64,8 @@ def test_scope_limits_coverage_json(client, demo):
     assert body["person_times"] == raw(demo["street"])["person_times"]
     assert client.get(reverse("coverage_json"), {"year": YEAR, "org": demo["other_street"].pk}).status_code == 404
     assert client.get(reverse("coverage_json"), {"year": YEAR, "org": demo["root"].pk}).status_code == 404
-    client.force_login(demo["secretary"])
-    body = client.get(reverse("coverage_json"), {"year": YEAR}).json()
-    assert body["scope"]["kind"] in ("branch", "joint_branch") and body["children"] == []
+    client.force_login(demo["secretary"])  # secretaries read their branch on its own pages, not here
+    assert client.get(reverse("coverage_json"), {"year": YEAR}).status_code == 403
 
 
 def test_dashboard_shows_figures_and_drills_down(client, demo):
@@ -147,9 +146,9 @@ def test_official_numbers_round_the_official_way(value, unit, text):
 
 
 def test_refresh_runs_the_task_and_reports_progress(client, demo):
-    client.force_login(demo["leader"])
+    client.force_login(demo["street_organiser"])
     response = client.post(reverse("coverage_refresh"), {"year": YEAR})
-    run = CoverageRun.objects.get(requested_by=demo["leader"])
+    run = CoverageRun.objects.get(requested_by=demo["street_organiser"])
     assert run.status == CoverageRun.Status.DONE and run.cells > 0  # eager Celery: done at once
     assert 'data-run-status="done"' in response.content.decode()
     status = client.get(reverse("coverage_refresh_status", args=[run.pk]))

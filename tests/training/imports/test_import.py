@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
@@ -119,15 +120,26 @@ def test_meeting_platform_export_with_title_row_and_join_leave_times(district, c
     assert Attendance.objects.get(session=lecture, member=district.member_a1).minutes == 70
 
 
-def test_secretary_import_rejects_members_of_other_branches(district, client_as, lecture):
-    content = xlsx_bytes([["党员编号", "姓名", "分钟"],
-                          [district.member_a1.member_number, district.member_a1.name, 40],
-                          [district.member_a2.member_number, district.member_a2.name, 40]])
+def test_a_member_outside_the_importers_scope_is_answered_like_an_unknown_one(district, client_as, lecture):
+    """The preview must not become a name lookup: another branch's number or phone says nothing more
+    than a number that does not exist."""
+    other, unknown = district.member_a2, "X999999"
+    content = xlsx_bytes([["党员编号", "姓名", "手机号", "分钟"],
+                          [district.member_a1.member_number, district.member_a1.name, "", 40],
+                          [other.member_number, "", "", 40],
+                          [unknown, "", "", 40],
+                          ["", other.name, other.phone, 40],
+                          ["", "某人", "13900000000", 40]])
     client = client_as("secretary_a1")
     upload(client, district.district_session, "log.xlsx", content)
     job = last_job()
-    assert (job.valid_rows, job.error_rows) == (1, 1)
-    assert "其他支部" in job.errors[0]["error"] or "另一" in job.errors[0]["error"]
+    assert (job.valid_rows, job.error_rows) == (1, 4)
+    by_row = {error["row"]: error["error"] for error in job.errors}
+    assert by_row[3] == by_row[4].replace(unknown, other.member_number)
+    assert by_row[5] == by_row[6]
+    page = client.get(reverse("import_job", args=[district.district_session.pk, job.pk])).content.decode()
+    # The page echoes the file's own cells, nothing found in the register outside the scope.
+    assert other.branch.name not in page and "其他支部" not in page
 
 
 @pytest.mark.parametrize(("name", "content", "message"), [
@@ -180,3 +192,19 @@ def test_confirming_twice_imports_once(district, client_as, lecture):
     job.refresh_from_db()
     assert (job.state, job.written_rows) == ("done", 1)
     assert "无法导入" in response.text
+
+
+def test_uploads_over_the_hourly_quota_are_refused_at_the_field(district, client_as, personas, monkeypatch):
+    from training.imports import pipeline
+
+    monkeypatch.setattr(pipeline, "UPLOADS_PER_HOUR", 2)
+    content = xlsx_bytes([["党员编号", "姓名", "分钟"], [district.member_a1.member_number, district.member_a1.name, 40]])
+    client = client_as("secretary_a1")
+    for _ in range(2):
+        assert upload(client, district.district_session, "log.xlsx", content).status_code == 302
+    refused = upload(client, district.district_session, "log.xlsx", content)
+    assert refused.status_code == 200 and "请稍后" in refused.content.decode()
+    assert ImportJob.objects.filter(user=personas["secretary_a1"]).count() == 2
+    # An hour later the quota is free again.
+    ImportJob.objects.update(created_at=F("created_at") - timedelta(hours=1))
+    assert upload(client, district.district_session, "log.xlsx", content).status_code == 302

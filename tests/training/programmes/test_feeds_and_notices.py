@@ -11,7 +11,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from tests import factories
-from training.organisation.models import AuditEntry, Member, Grant
+from training.organisation.models import AuditEntry, Grant, Member
 from training.programmes import actions as scheduling_actions
 from training.programmes import enrolment, ics
 from training.programmes.models import CalendarFeed, Enrolment
