@@ -7,23 +7,16 @@ from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-FORMULA_PREFIXES = ("=", "+", "-", "@")
-
-
-def safe(value):
-    """Neutralise text that a spreadsheet would run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+from jiangbei.spreadsheets import safe_cell
 
 
 def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list]) -> None:
     sheet = workbook.create_sheet(title=title[:31])
-    sheet.append([safe(str(cell)) for cell in header])
+    sheet.append([safe_cell(str(cell)) for cell in header])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([safe(value) for value in row])
+        sheet.append([safe_cell(value) for value in row])
     for column in sheet.columns:
         sheet.column_dimensions[column[0].column_letter].width = 18
 

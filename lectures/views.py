@@ -153,14 +153,13 @@ def request_list(request: HttpRequest) -> HttpResponse:
 @access.requires("lectures.request")
 def request_new(request: HttpRequest) -> HttpResponse:
     scope = request.scope
-    # A requester orders for its own community; the office (or a user with several) chooses.
-    requesters = Organisation.objects.filter(scope.q("path"))
-    if not scope.roles <= {access.REQUESTER}:
-        requesters = requesters.filter(kind__in=REQUESTER_ORG_KINDS)
+    # A requester orders for its own community; a requester of several, or the office, chooses.
+    if scope.roles != {access.REQUESTER}:
+        requesters = Organisation.objects.filter(scope.q("path"), kind__in=REQUESTER_ORG_KINDS)
     elif len(scope.paths) > 1:
-        requesters = requesters.filter(grants__role=access.REQUESTER, grants__user=request.user)
+        requesters = Organisation.objects.filter(grants__role=access.REQUESTER, grants__user=request.user)
     else:
-        requesters = None
+        requesters = None  # their one community
     form = LectureRequestForm(request.POST or None, requesters=requesters)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "requester"}

@@ -7,19 +7,11 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from jiangbei.spreadsheets import safe_cell
 from training.attendance.models import Attendance
 from training.attendance.orglife import ORG_LIFE_KINDS
 from training.organisation.models import Member, Organisation
 from training.programmes.models import Session
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value):
-    """A cell value that no spreadsheet will run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 @dataclass
@@ -73,10 +65,10 @@ def to_xlsx(ledger: Ledger) -> bytes:
 
     def sheet(title: str, header: list[str], rows) -> None:
         ws = workbook.create_sheet(title)
-        ws.append([neutralise(f"{ledger.branch.name} {title}（{ledger.start:%Y-%m-%d} 至 {ledger.end:%Y-%m-%d}）")])
+        ws.append([safe_cell(f"{ledger.branch.name} {title}（{ledger.start:%Y-%m-%d} 至 {ledger.end:%Y-%m-%d}）")])
         ws.append(header)
         for row in rows:
-            ws.append([neutralise(value) for value in row])
+            ws.append([safe_cell(value) for value in row])
 
     def local(moment: datetime) -> str:
         return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")

@@ -14,6 +14,7 @@ from xml.sax.saxutils import escape
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
+from jiangbei.spreadsheets import safe_cell
 from training.attendance.models import Attendance
 from training.coverage.models import CoverageCell
 from training.coverage.rollup import METRICS
@@ -230,11 +231,6 @@ def annual_summary(report: CoverageReport) -> str:
 # --- exports -------------------------------------------------------------------------------
 
 
-def safe_cell(value):
-    """Neutralise text that a spreadsheet would run as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 def coverage_xlsx(report: CoverageReport) -> bytes:

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiangbei.spreadsheets import safe_cell
 from training.organisation import access
 from training.organisation.audit import audit
 from training.organisation.forms import AuditFilterForm
@@ -46,9 +47,6 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _cell(value: str) -> str:
-    """Text that a spreadsheet would run as a formula is kept as text."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 def audit_xlsx(entries) -> bytes:
@@ -63,9 +61,9 @@ def audit_xlsx(entries) -> bytes:
     count = 0
     for entry in entries[:EXPORT_LIMIT].iterator(chunk_size=2000):
         sheet.append([
-            timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M:%S"), _cell(entry.username),
-            str(labels.get(entry.action, entry.action)), _cell(entry.target), _cell(entry.detail),
-            _cell(entry.old), _cell(entry.new), entry.address or "",
+            timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M:%S"), safe_cell(entry.username),
+            str(labels.get(entry.action, entry.action)), safe_cell(entry.target), safe_cell(entry.detail),
+            safe_cell(entry.old), safe_cell(entry.new), entry.address or "",
         ])
         count += 1
     if count == EXPORT_LIMIT:
