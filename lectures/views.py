@@ -41,7 +41,7 @@ from lectures.models import (
     VolunteerService,
 )
 from training.organisation import access
-from training.organisation.audit import audit
+from training.organisation.audit import audit, audited
 from training.organisation.models import AuditEntry, Member, Organisation
 
 PAGE_SIZE = 50
@@ -542,6 +542,7 @@ def report(request: HttpRequest) -> HttpResponse:
 
 
 @access.requires("lectures.report")
+@audited(AuditEntry.Action.EXPORT)
 def report_json(request: HttpRequest) -> JsonResponse:
     """The report figures for the viewer's scope, for the leadership dashboard's outreach tab."""
     return JsonResponse(reports.figures(request.user, _report_year(request)), json_dumps_params={"ensure_ascii": False})

@@ -171,6 +171,7 @@ def _candidate_branches(session: Session, request: HttpRequest):
 
 
 @access.requires("attendance.record")
+@audited(AuditEntry.Action.VIEW)
 def roster(request: HttpRequest, pk: int) -> HttpResponse:
     scope = request.scope
     session = _session(request, pk)
@@ -304,6 +305,7 @@ def _branch_or_pick(request: HttpRequest, scope: access.Scope, view_name: str):
 
 
 @access.requires("attendance.record")
+@audited(AuditEntry.Action.VIEW)
 def makeup_list(request: HttpRequest) -> HttpResponse:
     scope = request.scope
     branch, response = _branch_or_pick(request, scope, "makeup_list")
@@ -369,6 +371,7 @@ def makeup_action(request: HttpRequest) -> HttpResponse:
 
 
 @access.requires("attendance.record")
+@audited(AuditEntry.Action.VIEW)
 def home_study(request: HttpRequest) -> HttpResponse:
     scope = request.scope
     branch, response = _branch_or_pick(request, scope, "home_study")
@@ -455,6 +458,7 @@ def _ledger_period(request: HttpRequest, branch: Organisation) -> tuple[LedgerPe
 
 
 @access.requires("attendance.view")
+@audited(AuditEntry.Action.VIEW)
 def ledger(request: HttpRequest) -> HttpResponse:
     scope = request.scope
     branch, response = _branch_or_pick(request, scope, "ledger")

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from training.organisation import access
-from training.organisation.audit import audit
+from training.organisation.audit import audit, audited
 from training.organisation.models import AuditEntry, Member, Organisation
 from training.programmes import enrolment, signin
 from training.programmes.forms import CohortForm, QuotaForm
@@ -63,6 +63,7 @@ def session_enrol(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @access.requires("sessions.view")
+@audited(AuditEntry.Action.VIEW)
 def session_enrolments(request: HttpRequest, pk: int) -> HttpResponse:
     """Enrolment per branch; the waitlist; withdraw (which promotes the next in line)."""
     scope = request.scope
@@ -138,6 +139,7 @@ def session_signin_sheet(request: HttpRequest, pk: int, fmt: str = "html") -> Ht
         )
         response["Content-Disposition"] = f'attachment; filename="signin-{session.pk}.xlsx"'
         return response
+    audit(request.user, AuditEntry.Action.VIEW, request.path, f"{len(members)} rows")
     return render(request, "training/signin_sheet.html", {
         "session": session, "groups": signin.grouped(members), "total": len(members),
     })

@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from jiangbei.parsing import parse_date_param, parse_month
 from training.organisation import access
+from training.organisation.audit import audited
+from training.organisation.models import AuditEntry
 from training.programmes.models import Session
 
 # Attendance sits above this package: reach it through the relation, not an import.
@@ -47,6 +49,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
 
 
 @access.requires("sessions.view")
+@audited(AuditEntry.Action.VIEW)
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     session = access.get_object_for_user(
         Session.objects.select_related("course", "venue", "organiser", "programme"), request.user, pk=pk

@@ -117,6 +117,15 @@ def test_personal_data_pages_leave_an_audit_row(district, client_as):
         assert client.get(url, query).status_code == 200
         entry = AuditEntry.objects.filter(action=AuditEntry.Action.VIEW).first()
         assert entry.target == url + ("?q=张" if query else "") and entry.username == "secretary_a1"
+    # Every page that lists members by name leaves one row per view.
+    session = district.session_a1
+    for url in (reverse("session_detail", args=[session.pk]), reverse("roster", args=[session.pk]),
+                reverse("session_enrolments", args=[session.pk]), reverse("session_signin_sheet", args=[session.pk]),
+                reverse("ledger"), reverse("makeup_list"), reverse("home_study"), reverse("my_branch"),
+                reverse("not_reached", args=[district.branch_a1.pk])):
+        before = AuditEntry.objects.filter(action=AuditEntry.Action.VIEW).count()
+        assert client.get(url).status_code == 200, url
+        assert AuditEntry.objects.filter(action=AuditEntry.Action.VIEW).count() == before + 1, url
     # A refused page is not a view of personal data.
     before = AuditEntry.objects.count()
     assert client.get(reverse("member_detail", args=[district.member_b1.pk])).status_code == 404
