@@ -288,7 +288,9 @@ if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://")):
     raise ImproperlyConfigured(f"CACHE_URL must start with redis:// or rediss:// (got {CACHE_URL!r})")
 CACHES = {
     "default": (
-        {"BACKEND": "jiangbei.cache.RedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "jiangbei"}
+        {"BACKEND": "jiangbei.cache.FailSafeRedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "jiangbei",
+         # Fail fast when Redis is away: the fallback store answers instead.
+         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -369,6 +371,8 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "jiangbei.tasks.heartbeat", "schedule": 60.0},
     "session-reminders": {"task": "training.programmes.tasks.queue_session_reminders", "schedule": 15 * 60.0},
     "coverage-nightly": {"task": "training.coverage.tasks.nightly_coverage", "schedule": crontab(hour=2, minute=30)},
+    # Catch-up for roll-up requests whose drain could not be queued (the broker was away).
+    "coverage-outbox": {"task": "training.coverage.tasks.drain_rollup_requests", "schedule": 60.0},
     "remind-upcoming-lectures": {"task": "lectures.tasks.remind_upcoming_lectures", "schedule": crontab(hour=8, minute=0)},
     "audit-retention": {"task": "training.organisation.tasks.purge_expired_audit_entries", "schedule": crontab(hour=3, minute=15)},
 }

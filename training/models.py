@@ -4,7 +4,7 @@ Django looks for an app's models here; product code imports each model from its 
 """
 
 from training.attendance.models import Attendance, MakeupAssignment
-from training.coverage.models import CoverageCell, CoverageRun
+from training.coverage.models import CoverageCell, CoverageRun, RollupRequest
 from training.imports.models import ImportJob
 from training.organisation.models import (
     AuditEntry,
@@ -25,7 +25,7 @@ from training.programmes.models import (
 )
 
 __all__ = [
-    "Attendance", "AuditEntry", "CalendarFeed", "Course", "CoverageCell", "CoverageRun", "Enrolment", "ImportJob",
+    "Attendance", "AuditEntry", "CalendarFeed", "Course", "CoverageCell", "CoverageRun", "RollupRequest", "Enrolment", "ImportJob",
     "MakeupAssignment", "Member", "MemberTransfer", "Organisation", "PolicyRule", "Programme", "Session",
     "SessionQuota", "SessionSeries", "Grant",
 ]

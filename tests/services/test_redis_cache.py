@@ -7,7 +7,7 @@ from jiangbei.cache import RedisCache
 
 
 def test_the_configured_cache_is_redis_and_builds_its_client_once():
-    assert settings.CACHES["default"]["BACKEND"] == "jiangbei.cache.RedisCache"
+    assert settings.CACHES["default"]["BACKEND"] == "jiangbei.cache.FailSafeRedisCache"
     client = caches["default"]._cache
     assert client.get_client("a") is client.get_client("b")  # Django's own backend builds one per call
 

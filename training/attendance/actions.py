@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import sqlite3
 from collections.abc import Iterable, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -87,9 +86,10 @@ def record_attendance(
     rules = rules or CreditRules.for_year(session_year(session))
     _widen_sqlite_batches()
     written = 0
-    # A lone scan is one INSERT … ON CONFLICT, atomic by itself: no BEGIN/COMMIT round trips.
-    lone_write = by is None and known_changed and len(marks) == 1 and connection.get_autocommit()
-    with nullcontext() if lone_write else transaction.atomic():
+    # A lone scan is one INSERT … ON CONFLICT without the savepoint bulk_create opens; it shares
+    # its transaction with the roll-up request that follows it (the outbox).
+    lone_write = by is None and known_changed and len(marks) == 1
+    with transaction.atomic():
         if not admission_checked or by is not None:
             paths = _branch_paths(session, marks, by)
             if by is not None:

@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from jiangbei.admin_mixins import ReadOnlyAdmin
-from training.coverage.models import CoverageCell, CoverageRun
+from training.coverage.models import CoverageCell, CoverageRun, RollupRequest
 
 
 @admin.register(CoverageCell)
@@ -24,3 +24,11 @@ class CoverageRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_filter = ["status", "year"]
     search_fields = ["requested_by__username"]
     list_select_related = ["requested_by"]
+
+
+@admin.register(RollupRequest)
+class RollupRequestAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """The outbox: branch-years waiting for the worker's drain. A long list means no worker runs."""
+
+    list_display = ["year", "branch_id", "created_at", "claimed_at"]
+    list_filter = ["year"]

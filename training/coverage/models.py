@@ -76,3 +76,26 @@ class CoverageRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.status} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RollupRequest(models.Model):
+    """A branch-year whose roll-up is due: the outbox of the attendance it follows.
+
+    Written in the same transaction as the attendance (so no attendance is committed without
+    its request, whatever Redis or the broker do), and drained by the worker: a drain claims rows,
+    recomputes their branches, then deletes exactly the rows it claimed. Rows are only ever
+    inserted by writers, so a meeting's scans never wait on one another here.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    branch_id = models.BigIntegerField(_("branch"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # Set by the drain that took the row; a claim older than ``rollup.CLAIM_EXPIRES`` is taken again.
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("roll-up request")
+        verbose_name_plural = _("roll-up requests")
+
+    def __str__(self) -> str:
+        return f"{self.year} branch {self.branch_id}"

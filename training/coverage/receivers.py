@@ -1,5 +1,6 @@
 """The roll-up follows attendance: every write path announces its change, this queues the refresh."""
 
+import logging
 from collections.abc import Iterable
 
 from django.core.cache import cache
@@ -8,10 +9,12 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from training.attendance.signals import attendance_changed
-from training.coverage.rollup import DEBOUNCE_SECONDS, SETTLE_SECONDS, refresh_key
+from training.coverage.rollup import DEBOUNCE_SECONDS, SETTLE_SECONDS, request_rollup
 from training.coverage.runs import start_run
-from training.coverage.tasks import refresh_coverage_full, refresh_coverage_task
+from training.coverage.tasks import DRAIN_ASKED_KEY, drain_rollup_requests, refresh_coverage_full
 from training.organisation.signals import organisation_moved
+
+logger = logging.getLogger(__name__)
 
 
 @receiver(attendance_changed)
@@ -20,43 +23,31 @@ def refresh_after_attendance(sender, branch_ids, years, **kwargs) -> None:
 
 
 def schedule_refresh(branch_ids: Iterable[int], years: Iterable[int]) -> None:
-    """Queue the roll-up of these branches once the current transaction has committed.
+    """Record in the write's own transaction that these branch-years need their roll-up (the
+    outbox), and once it commits ask the worker to drain the outbox soon.
 
-    Called inside the write's transaction; nothing happens if it rolls back. The writes of one
-    transaction (an import in many batches) share one callback, and across transactions a cache
-    key per (year, branch), set after the commit (Redis in the services tier, so it costs no
-    query), lets the first committed write queue a refresh to run ``DEBOUNCE_SECONDS +
-    SETTLE_SECONDS`` later while later writes rely on it until the refresh starts and clears the
-    key. A burst of writes leads to one refresh.
+    Nothing on this path needs Redis or the broker: the request is a database row, and the ask
+    is best effort. One ask per transaction, and across transactions one per ``DEBOUNCE_SECONDS``
+    (a cache key), so a burst of writes leads to one drain ``DEBOUNCE_SECONDS + SETTLE_SECONDS``
+    later; if the broker is away, beat's periodic drain (and the worker's on start) catches up.
     """
+    request_rollup(branch_ids, years)
     connection = transaction.get_connection()
-    pending = next((func for _savepoints, func, _robust in connection.run_on_commit
-                    if isinstance(func, _PendingRefresh) and not func.done), None)
-    if pending is not None:
-        pending.add(branch_ids, years)
-        return
-    pending = _PendingRefresh()
-    pending.add(branch_ids, years)
-    transaction.on_commit(pending)  # outside a transaction (a lone QR scan) it runs at once
+    if not any(isinstance(func, _AskForDrain) for _savepoints, func, _robust in connection.run_on_commit):
+        transaction.on_commit(_AskForDrain())
 
 
-class _PendingRefresh:
-    """The branches and years a transaction changed, queued together once it commits."""
-
-    def __init__(self) -> None:
-        self.cells: set[tuple[int, int]] = set()
-        self.done = False
-
-    def add(self, branch_ids: Iterable[int], years: Iterable[int]) -> None:
-        self.cells |= {(year, branch_id) for year in years for branch_id in branch_ids}
+class _AskForDrain:
+    """Queue a drain of the outbox after the commit, unless one is already on its way."""
 
     def __call__(self) -> None:
-        self.done = True
-        for year in sorted({year for year, _branch in self.cells}):
-            due = [branch for each_year, branch in sorted(self.cells) if each_year == year
-                   and cache.add(refresh_key(year, branch), 1, DEBOUNCE_SECONDS)]
-            if due:
-                refresh_coverage_task.apply_async((year, due), countdown=DEBOUNCE_SECONDS + SETTLE_SECONDS)
+        if not cache.add(DRAIN_ASKED_KEY, 1, DEBOUNCE_SECONDS):
+            return
+        try:
+            drain_rollup_requests.apply_async(countdown=DEBOUNCE_SECONDS + SETTLE_SECONDS, retry=False)
+        except Exception as error:  # kombu's errors vary by transport; the outbox keeps the request
+            cache.delete(DRAIN_ASKED_KEY)
+            logger.warning("Could not queue the roll-up drain (%s); beat's periodic drain will catch up", error)
 
 
 @receiver(organisation_moved)

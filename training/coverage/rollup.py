@@ -17,15 +17,15 @@ member (hours, and counts per channel and month).
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import timedelta
 
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from jiangbei.bulk import BulkWriter
 from training.attendance.models import Attendance
-from training.coverage.models import CoverageCell, CoverageRun
+from training.coverage.models import CoverageCell, CoverageRun, RollupRequest
 from training.coverage.runs import bump_coverage_version, end_run
 from training.organisation.models import Member, Organisation, PolicyRule
 from training.programmes.models import Programme
@@ -47,14 +47,46 @@ DEBOUNCE_SECONDS = 10
 SETTLE_SECONDS = 10
 
 
-def refresh_queued(year: int, branch_ids: list[int]) -> int:
-    """Run a queued refresh: clear its debounce keys first, so later writes queue anew."""
-    cache.delete_many([refresh_key(year, branch_id) for branch_id in branch_ids])
-    return refresh_coverage(year, branch_ids=branch_ids)
+# A claim this old belongs to a drain that died (a worker killed mid-way): its rows are taken again.
+CLAIM_EXPIRES = timedelta(minutes=15)
+DRAIN_BATCH = 2000
 
 
-def refresh_key(year: int, branch_id: int) -> str:
-    return f"coverage-refresh:{year}:{branch_id}"
+def request_rollup(branch_ids: Iterable[int], years: Iterable[int]) -> None:
+    """Write the outbox rows for these branch-years, in the caller's transaction."""
+    RollupRequest.objects.bulk_create(
+        [RollupRequest(year=year, branch_id=branch_id) for year in set(years) for branch_id in set(branch_ids)]
+    )
+
+
+def drain_requests() -> int:
+    """Recompute every branch-year waiting in the outbox; returns the cells written.
+
+    Each batch is claimed and committed before the attendance is read, and only the claimed rows
+    are deleted afterwards: a write committing meanwhile leaves a new row for the next drain.
+    A drain that dies leaves its claim, which expires and is taken again.
+    """
+    cells = 0
+    while claimed := _claim(DRAIN_BATCH):
+        by_year: dict[int, set[int]] = defaultdict(set)
+        for _pk, year, branch_id in claimed:
+            by_year[year].add(branch_id)
+        for year, branch_ids in sorted(by_year.items()):
+            cells += refresh_coverage(year, branch_ids=sorted(branch_ids))
+        RollupRequest.objects.filter(pk__in=[pk for pk, _year, _branch in claimed]).delete()
+    return cells
+
+
+def _claim(limit: int) -> list[tuple[int, int, int]]:
+    now = timezone.now()
+    with transaction.atomic():
+        free = (Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_EXPIRES))
+        rows = list(
+            RollupRequest.objects.select_for_update(skip_locked=True).filter(free)
+            .order_by("pk").values_list("pk", "year", "branch_id")[:limit]
+        )
+        RollupRequest.objects.filter(pk__in=[pk for pk, _year, _branch in rows]).update(claimed_at=now)
+    return rows
 
 
 def run_full_refresh(run: CoverageRun) -> CoverageRun:

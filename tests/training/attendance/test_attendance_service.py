@@ -72,18 +72,20 @@ def test_viewing_hours_follow_policy_rules(district):
     rule.save(update_fields=["value"])
 
 
-def test_write_enqueues_coverage_refresh_after_commit(district, personas, django_capture_on_commit_callbacks,
-                                                     monkeypatch):
-    from training.coverage.tasks import refresh_coverage_task
+def test_a_write_leaves_its_roll_up_request_in_its_own_transaction(district, personas,
+                                                                  django_capture_on_commit_callbacks, monkeypatch):
+    from training.coverage.models import RollupRequest
+    from training.coverage.tasks import drain_rollup_requests
 
-    queued = []
-    monkeypatch.setattr(refresh_coverage_task, "apply_async", lambda args, countdown: queued.append(args))
+    asked = []
+    monkeypatch.setattr(drain_rollup_requests, "apply_async", lambda **kwargs: asked.append(kwargs))
     with django_capture_on_commit_callbacks(execute=True):
         record_attendance(district.session_a1, [Mark(district.member_a1, "present")], by=personas["secretary_a1"])
         record_attendance(district.session_a1, [Mark(district.member_a1, "late")], by=personas["secretary_a1"])
-        assert queued == []  # nothing before the commit
-    year = credit.session_year(district.session_a1)
-    assert queued == [(year, [district.branch_a1.pk])]  # a burst of writes to one branch: one refresh
+        assert asked == []  # nothing asked before the commit
+        year = credit.session_year(district.session_a1)
+        assert set(RollupRequest.objects.values_list("year", "branch_id")) == {(year, district.branch_a1.pk)}
+    assert len(asked) == 1  # a burst of writes: one drain asked for
 
 
 def test_committed_write_refreshes_the_rollup(district, personas, django_capture_on_commit_callbacks):
@@ -99,14 +101,15 @@ def test_saving_many_marks_costs_a_constant_number_of_queries(district, personas
     members = [factories.member(district.branch_a1) for _ in range(120)]
     marks = [Mark(member, "present") for member in members]
     scope_for(personas["secretary_a1"])  # a view has loaded the user's scope already
-    # policy rules, savepoint, existing rows, one INSERT, the audit entry, release: whatever the number of marks
-    with django_assert_max_num_queries(6):
+    # policy rules, savepoint, existing rows, one INSERT, the roll-up request, the audit entry, release:
+    # whatever the number of marks
+    with django_assert_max_num_queries(7):
         record_attendance(district.session_a1, marks, by=personas["secretary_a1"])
     assert Attendance.objects.filter(session=district.session_a1).count() == 120
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_lone_write_in_autocommit_is_one_statement_and_stores_what_a_batch_stores(district):
+def test_a_lone_write_commits_with_its_roll_up_request_and_stores_what_a_batch_stores(district):
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
@@ -116,8 +119,10 @@ def test_a_lone_write_in_autocommit_is_one_statement_and_stores_what_a_batch_sto
     lone = Mark(district.member_a2, "late")
     with CaptureQueriesContext(connection) as queries:
         record_attendance(session, [lone], channel="qr", rules=rules, known_changed=True, admission_checked=True)
-    # No BEGIN before it (what follows is the eager roll-up the commit queued)
-    assert queries.captured_queries[0]["sql"].startswith("INSERT")
+    # One transaction: the row and its roll-up request (what follows is the eager drain the commit asked for)
+    statements = [query["sql"].split()[0] for query in queries.captured_queries]
+    assert statements[:4] == ["BEGIN", "INSERT", "INSERT", "COMMIT"] or statements[:3] == ["INSERT", "INSERT", "COMMIT"]
+    assert "SAVEPOINT" not in statements[:4]
     with transaction.atomic():  # the same mark through bulk_create, for another member
         record_attendance(session, [Mark(district.member_b1, "late")], channel="qr", rules=rules, known_changed=True)
 

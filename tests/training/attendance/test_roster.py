@@ -112,8 +112,9 @@ def test_roster_save_query_count_does_not_grow_with_members(district, client_as,
     members = [factories.member(district.branch_a1) for _ in range(60)]
     client = client_as("secretary_a1")
     data = {f"m{m.pk}": "present" for m in members}
-    # session, user, scope, session, branch, members, rules, savepoint, existing, INSERT, audit, release
-    with django_assert_max_num_queries(12):
+    # session, user, scope, session, branch, members, rules, savepoint, existing, INSERT, roll-up request, audit,
+    # release
+    with django_assert_max_num_queries(13):
         client.post(reverse("roster", args=[district.session_a1.pk]), data)
     assert Attendance.objects.filter(session=district.session_a1, attended=True).count() == 60
 

@@ -155,42 +155,6 @@ def test_refresh_runs_the_task_and_reports_progress(client, demo):
     assert 'data-run-status="done"' in status.content.decode()
 
 
-def queued_refreshes(monkeypatch) -> list:
-    """What ``schedule_refresh`` hands the broker (recorded instead of sent, to count them)."""
-    from training.coverage.tasks import refresh_coverage_task
-
-    queued = []
-    monkeypatch.setattr(refresh_coverage_task, "apply_async", lambda args, countdown: queued.append(args))
-    return queued
-
-
-def test_a_burst_of_writes_leads_to_one_refresh(demo, django_capture_on_commit_callbacks, monkeypatch):
-    branch, other = Organisation.objects.branches()[:2]
-    queued = queued_refreshes(monkeypatch)
-    with django_capture_on_commit_callbacks(execute=True):
-        for _ in range(20):
-            schedule_refresh([branch.pk], [YEAR])
-        schedule_refresh([other.pk], [YEAR])
-    assert queued == [(YEAR, sorted([branch.pk, other.pk]))]  # one refresh for the burst and the other branch
-
-
-def test_a_write_that_rolls_back_queues_nothing_and_blocks_nothing(demo, django_capture_on_commit_callbacks,
-                                                                   monkeypatch):
-    from django.core.cache import cache
-    from django.db import transaction
-
-    branch = Organisation.objects.branches().first()
-    queued = queued_refreshes(monkeypatch)
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError), transaction.atomic():
-            schedule_refresh([branch.pk], [YEAR])
-            raise RuntimeError("a later batch of the import failed")
-    assert queued == [] and cache.get(f"coverage-refresh:{YEAR}:{branch.pk}") is None
-    with django_capture_on_commit_callbacks(execute=True):
-        schedule_refresh([branch.pk], [YEAR])  # the next committed write is not held back
-    assert queued == [(YEAR, [branch.pk])]
-
-
 def test_the_queued_refresh_brings_the_dashboard_up_to_date(client, demo, django_capture_on_commit_callbacks):
     branch = Organisation.objects.branches().first()
     member = factories.member(branch)
@@ -207,20 +171,6 @@ def test_json_is_utf8_chinese(client, demo):
     client.force_login(demo["leader"])
     response = client.get(reverse("coverage_json"), {"year": YEAR})
     assert json.loads(response.content)["scope"]["name"] == "江北新区党工委"
-
-
-def test_a_write_after_the_refresh_ran_queues_a_new_one(demo, django_capture_on_commit_callbacks, monkeypatch):
-    from django.core.cache import cache
-
-    branch = Organisation.objects.branches().first()
-    key = f"coverage-refresh:{YEAR}:{branch.pk}"
-    with django_capture_on_commit_callbacks(execute=True):
-        schedule_refresh([branch.pk], [YEAR])
-    assert cache.get(key) is None  # the refresh ran (eagerly here) and cleared it
-    queued = queued_refreshes(monkeypatch)
-    with django_capture_on_commit_callbacks(execute=True):
-        schedule_refresh([branch.pk], [YEAR])
-    assert queued == [(YEAR, [branch.pk])] and cache.get(key) is not None  # later writes rely on this one
 
 
 def test_the_cached_dashboard_reads_no_roll_up_rows(client, demo):
@@ -260,13 +210,3 @@ def test_a_recomputation_in_progress_shows_on_the_dashboard(client, demo):
 
     run_full_refresh(run)
     assert "data-run-status" not in client.get(reverse("dashboard"), {"year": YEAR}).text
-
-
-def test_a_write_outside_a_transaction_queues_its_refresh_at_once(transactional_db, monkeypatch):
-    """A lone QR scan is one statement in autocommit: its refresh is queued right away."""
-    factories.ensure_policy_rules()
-    root = factories.organisation("新区党工委", Organisation.Kind.WORKING_COMMITTEE)
-    branch = factories.organisation("自动提交党支部", Organisation.Kind.BRANCH, root)
-    queued = queued_refreshes(monkeypatch)
-    schedule_refresh([branch.pk], [YEAR])
-    assert queued == [(YEAR, [branch.pk])]
