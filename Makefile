@@ -25,7 +25,20 @@ export CREATE_DATABASE
 # the benchmarks run on the embedded default, which needs DEBUG=1 (set DEBUG to override).
 run run-services test test-services migrations-check messages bench: export DEBUG ?= 1
 
+# Python 3.11 or newer, said plainly; a .venv made by another Python is made anew.
+define CHECK_PYTHON
+import sys
+if sys.version_info < (3, 11):
+    sys.exit(f"江北党员教育 needs Python 3.11 or newer; {sys.executable} is {sys.version.split()[0]}. "
+             "Install 3.11 and run: make PYTHON=python3.11 …")
+endef
+export CHECK_PYTHON
+
 $(STAMP): pyproject.toml
+	@$(PYTHON) -c "$$CHECK_PYTHON"
+	@if [ -x $(PY) ] && [ "$$($(PY) -c 'import sys; print(sys.version_info[:2])')" != "$$($(PYTHON) -c 'import sys; print(sys.version_info[:2])')" ]; then \
+		echo "The .venv was made by another Python: making it anew."; rm -rf $(VENV); \
+	fi
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
@@ -53,7 +66,7 @@ run-services: $(STAMP)
 	$(SERVICES_ENV) $(PY) -c "$$CREATE_DATABASE"
 	$(SERVICES_ENV) $(PY) manage.py migrate --noinput
 	$(SERVICES_ENV) $(PY) manage.py seed_jiangbei --scale demo --seed 1 --if-empty
-	trap 'kill 0' EXIT INT TERM; export $(SERVICES_ENV); \
+	trap 'trap - EXIT INT TERM; kill 0' EXIT INT TERM; export $(SERVICES_ENV); \
 	$(VENV)/bin/celery -A jiangbei worker -Q default,rollups --loglevel=INFO & \
 	$(VENV)/bin/celery -A jiangbei beat --loglevel=INFO & \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)

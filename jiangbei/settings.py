@@ -143,8 +143,9 @@ TEMPLATES = [
 SQLITE_PATH = BASE_DIR / "var" / "jiangbei.sqlite3"
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
+    _conn_max_age = env_int("CONN_MAX_AGE", 60)  # read first: its own bad value names itself
     try:
-        _database = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 60))
+        _database = dj_database_url.parse(DATABASE_URL, conn_max_age=_conn_max_age)
     except Exception as exc:  # dj-database-url raises several types for malformed URLs
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
     if not _database.get("ENGINE"):
@@ -360,12 +361,22 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+LOG_LEVEL = (env_str("LOG_LEVEL") or "INFO").upper()
+if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ImproperlyConfigured(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL (got {LOG_LEVEL!r})")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
+    # An expected 403 or 404 is one line in the log, not a traceback.
+    "filters": {"client_errors_one_line": {"()": "jiangbei.logs.ClientErrorsOnOneLine"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["client_errors_one_line"]}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
+
+# /healthz answers 503 when no worker has written a heartbeat for this long (beat asks every minute).
+HEALTH_WORKER_GRACE_SECONDS = env_int("HEALTH_WORKER_GRACE_SECONDS", 180)
+if HEALTH_WORKER_GRACE_SECONDS < 60:
+    raise ImproperlyConfigured(f"HEALTH_WORKER_GRACE_SECONDS must be at least 60 (got {HEALTH_WORKER_GRACE_SECONDS})")
 
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "jiangbei.tasks.heartbeat", "schedule": 60.0},

@@ -1,4 +1,5 @@
 from celery import shared_task
+from celery.signals import worker_ready
 from django.utils import timezone
 
 from jiangbei.models import WorkerHeartbeat
@@ -10,3 +11,10 @@ def heartbeat(self) -> str:
     worker = self.request.hostname or "eager"
     WorkerHeartbeat.objects.update_or_create(worker=worker, defaults={"seen_at": timezone.now()})
     return worker
+
+
+@worker_ready.connect
+def heartbeat_on_start(sender=None, **kwargs) -> None:
+    """A worker that has just started is alive: /healthz need not wait for beat's next minute."""
+    hostname = getattr(sender, "hostname", None) or "worker"
+    WorkerHeartbeat.objects.update_or_create(worker=hostname, defaults={"seen_at": timezone.now()})

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from jiangbei.models import WorkerHeartbeat
 from training.organisation import access
@@ -29,10 +30,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @access.requires(access.PUBLIC)
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Database and broker reachability (503 if either fails) and the last worker heartbeat."""
+    """Database, broker and worker (503 if any fails). A worker counts as alive while its last
+    heartbeat is younger than ``HEALTH_WORKER_GRACE_SECONDS``: beat asks for one a minute, and a
+    worker writes one as it starts."""
     checks = {"database": _check_database(), "broker": _check_broker()}
-    healthy = all(value in ("ok", "eager") for value in checks.values())
     last_beat = WorkerHeartbeat.objects.order_by("-seen_at").first() if checks["database"] == "ok" else None
+    checks["worker"] = _check_worker(last_beat)
+    healthy = all(value in ("ok", "eager") for value in checks.values())
     return JsonResponse(
         {
             "status": "ok" if healthy else "error",
@@ -41,6 +45,15 @@ def healthz(request: HttpRequest) -> JsonResponse:
         },
         status=200 if healthy else 503,
     )
+
+
+def _check_worker(last_beat: WorkerHeartbeat | None) -> str:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return "eager"
+    if last_beat is None:
+        return "error: no heartbeat yet"
+    age = (timezone.now() - last_beat.seen_at).total_seconds()
+    return "ok" if age <= settings.HEALTH_WORKER_GRACE_SECONDS else f"error: last heartbeat {int(age)} s ago"
 
 
 def _check_database() -> str:

@@ -83,12 +83,38 @@ def test_postgresql_prepares_hot_statements_unless_turned_off():
         ({"DATABASE_URL": "nonsense://what"}, "DATABASE_URL"),
         ({"CELERY_BROKER_URL": "localhost:6379"}, "CELERY_BROKER_URL"),
         ({"CONN_MAX_AGE": "ten", "DATABASE_URL": "postgres://postgres@127.0.0.1/x"}, "CONN_MAX_AGE"),
+        ({"LOG_LEVEL": "verbose"}, "LOG_LEVEL"),
+        ({"HEALTH_WORKER_GRACE_SECONDS": "5"}, "HEALTH_WORKER_GRACE_SECONDS"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(env, named):
     result = run(PROBE, **env)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and named in result.stderr.splitlines()[-1]
+
+
+def test_manage_py_says_a_bad_setting_in_one_line():
+    result = run(["manage.py", "check"], DEBUG="1", LOG_LEVEL="verbose")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "Configuration error: LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL (got 'VERBOSE')"]
+
+
+@pytest.mark.django_db
+def test_an_expected_403_is_one_log_line(client, caplog, settings):
+    import logging
+
+    from jiangbei.logs import ClientErrorsOnOneLine
+    from tests import factories
+
+    assert "client_errors_one_line" in settings.LOGGING["handlers"]["console"]["filters"]
+    caplog.handler.addFilter(ClientErrorsOnOneLine())  # as on the console handler
+    client.force_login(factories.user("nobody"))
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        assert client.get("/members/").status_code == 403  # PermissionDenied, which Django logs with its traceback
+    records = [record for record in caplog.records if record.name == "django.request"]
+    assert [record.status_code for record in records] == [403] and records[0].exc_info is None
+    assert "Traceback" not in caplog.text
 
 
 def test_production_values_pass_check_deploy():
