@@ -1,18 +1,19 @@
 #!/usr/bin/env python
 """Django's command-line utility for administrative tasks."""
 
+import importlib
 import os
 import sys
 
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiangbei.settings")
-    from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
     try:
-        settings._setup()  # read the environment now: a bad value is one line, not a traceback
+        # Read the environment now: a bad value is one line, not a traceback.
+        importlib.import_module(os.environ["DJANGO_SETTINGS_MODULE"])
     except ImproperlyConfigured as error:
         sys.exit(f"Configuration error: {error}")
     execute_from_command_line(sys.argv)
