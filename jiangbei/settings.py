@@ -241,6 +241,8 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "var" / "staticfiles")
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every request without it
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "var" / "media")
+# Where `manage.py backup` writes by default (one .tar per backup; keep it off MEDIA_ROOT).
+BACKUP_DIR = Path(env_str("BACKUP_DIR") or BASE_DIR / "var" / "backups")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -268,6 +270,20 @@ CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or (
     CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else None
 )
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker died mid-way runs again: at once when a pool child is lost, and after the
+# visibility timeout (Redis) when the whole worker went. Longer than the longest task (a full
+# roll-up) and the longest countdown.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+if CELERY_VISIBILITY_TIMEOUT < 1:
+    raise ImproperlyConfigured(f"CELERY_VISIBILITY_TIMEOUT must be at least 1 (got {CELERY_VISIBILITY_TIMEOUT})")
+# How often a worker looks for such tasks (Redis: kombu's default period is 100 s).
+CELERY_REDELIVERY_CHECK_SECONDS = env_int("CELERY_REDELIVERY_CHECK_SECONDS", 100)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": CELERY_REDELIVERY_CHECK_SECONDS,
+    "unacked_restore_throttle": 1,
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"training.coverage.tasks.refresh_coverage_full": {"queue": "rollups"}}
@@ -300,6 +316,15 @@ CACHES = {
 # --- Mail -------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "noreply@jiangbei.local"
+# For the SMTP backend (Django's defaults: localhost:25, no login, no encryption).
+EMAIL_HOST = env_str("EMAIL_HOST") or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL exclude each other: set one of them")
 
 # --- Forms ------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -354,6 +379,9 @@ CONTENT_SECURITY_POLICY = {
 CSRF_FAILURE_VIEW = "jiangbei.views.csrf_failure"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # A load balancer probes /healthz over plain http (deploy/nginx/jiangbei.conf passes it too).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # Trusted because the proxy in front (deploy/nginx) always overwrites the header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
