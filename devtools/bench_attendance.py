@@ -219,7 +219,7 @@ def checkin_throughput(emit, threads: int = 8, seconds: float = 2.0, rounds: int
     _recreate_database(database)
     server = None
     try:
-        for command in (["migrate", "-v0"], ["seed_jiangbei", "--scale", "demo"], ["collectstatic", "--noinput", "-v0"]):
+        for command in (["migrate", "-v0"], ["seed_jiangbei", "--scale", "demo", "--force"], ["collectstatic", "--noinput", "-v0"]):
             subprocess.run([python, "manage.py", *command], cwd=ROOT, env=env, check=True,
                            stdout=subprocess.DEVNULL)
         setup = subprocess.run([python, "manage.py", "shell", "-c", SETUP_SCRIPT], cwd=ROOT, env=env, check=True,

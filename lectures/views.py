@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jiangbei.files import stored_file
 from jiangbei.parsing import int_or_404
 from jiangbei.ratelimit import RateLimit, client_address
 from lectures import exports, reports, services
@@ -35,6 +36,7 @@ from lectures.forms import (
 from lectures.models import (
     BAIQIANWAN_TARGET,
     Lecture,
+    LecturePhoto,
     Lecturer,
     LectureRequest,
     Scene,
@@ -85,6 +87,12 @@ def lecturer_list(request: HttpRequest) -> HttpResponse:
         "backbones": backbones, "target": BAIQIANWAN_TARGET,
         "progress": min(100, round(100 * backbones / BAIQIANWAN_TARGET)),
     })
+
+
+@access.requires("lecturers.view")
+def lecturer_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    lecturer = access.get_object_for_user(Lecturer.objects, request.user, pk=pk)
+    return stored_file(lecturer.photo)
 
 
 @access.requires("lecturers.view")
@@ -443,6 +451,14 @@ def lecture_photos(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("lecture_detail", pk)
     context["photo_form"] = form
     return render(request, "lectures/lecture_detail.html", context, status=400)
+
+
+@access.requires("lectures.view")
+def lecture_photo(request: HttpRequest, pk: int, photo_pk: int, thumbnail: bool = False) -> HttpResponse:
+    """A lecture's photo (or its thumbnail), to those who may see the lecture."""
+    lecture = access.get_object_for_user(Lecture.objects, request.user, pk=pk)
+    photo = get_object_or_404(LecturePhoto, pk=photo_pk, lecture=lecture)
+    return stored_file(photo.thumbnail if thumbnail else photo.image)
 
 
 @access.requires("lectures.view")

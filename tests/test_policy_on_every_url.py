@@ -140,6 +140,7 @@ def _build_world(district, personas) -> World:
         targets["course"] = Target({"pk": session.course_id}, session.course.programme.organiser.path)
         targets["venue"] = Target({"pk": d["venue"].pk}, d["street"].path)
         targets["venue_photo"] = Target({"pk": d["venue"].pk, "photo_pk": 999999}, d["street"].path)
+        targets["lecture_photo"] = Target({"pk": d["lecture"].pk, "photo_pk": 999999}, "", Lecture, d["lecture"].pk)
         targets["route"] = Target({"pk": d["route"].pk}, d["street"].path)
         targets["lecturer"] = Target({"pk": d["lecturer"].pk}, d["street"].path, Lecturer, d["lecturer"].pk)
         targets["request"] = Target({"pk": d["request"].pk}, "", LectureRequest, d["request"].pk)
@@ -159,7 +160,7 @@ def _target_kind(name: str, kwargs: set[str]) -> str | None:
     if "enrolment_pk" in kwargs:
         return "enrolment"
     if "photo_pk" in kwargs:
-        return "venue_photo"
+        return "lecture_photo" if name.startswith("lecture_") else "venue_photo"
     if "job_id" in kwargs:
         return "import_job" if "pk" in kwargs else "job"
     if name == "checkin":

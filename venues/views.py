@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jiangbei.files import stored_file
 from jiangbei.parsing import parse_id
 from training.organisation import access
 from training.organisation.models import Organisation
@@ -124,6 +125,14 @@ def venue_photo_add(request: HttpRequest, pk: int) -> HttpResponse:
         for error in form.errors.get("image", []) + form.errors.get("caption", []):
             messages.error(request, error)
     return redirect("venue_detail", venue.pk)
+
+
+@access.requires("venues.view")
+def venue_photo(request: HttpRequest, pk: int, photo_pk: int, thumbnail: bool = False) -> HttpResponse:
+    """A venue's photo (or its thumbnail; photos from before thumbnails fall back to the photo)."""
+    venue = access.get_object_for_user(Venue.objects, request.user, pk=pk)
+    photo = get_object_or_404(VenuePhoto, pk=photo_pk, venue=venue)
+    return stored_file(photo.thumbnail if thumbnail and photo.thumbnail else photo.image)
 
 
 @access.requires("venues.manage")

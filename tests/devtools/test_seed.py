@@ -146,7 +146,6 @@ def test_venues_lecturers_and_outreach(demo_district):
     assert Session.objects.filter(mode="live").exclude(replay_url="").exists()
 
 
-@pytest.mark.full_scale
 def overlaps(bookings: list[tuple]) -> list[tuple]:
     """Pairs of (key, start, end) bookings of the same key that overlap (touching is fine)."""
     found = []
@@ -170,6 +169,7 @@ def test_the_district_double_books_no_room_and_no_lecturer(demo_district):
     assert overlaps(rooms) == [] and overlaps(people) == []
 
 
+@pytest.mark.full_scale
 def test_full_scale_reproduces_the_articles_figures():
     counts = DistrictGenerator(SCALES["full"], 1).run()
     figures = district_figures(2025)
@@ -185,3 +185,61 @@ def test_full_scale_reproduces_the_articles_figures():
     assert report.secretary_person_times == figures["secretary_person_times"]
     summary = annual_summary(report)
     assert "累计参训2100余人次" in summary and "覆盖党员近4万名" in summary
+
+
+def test_the_seed_command_refuses_to_run_with_debug_off_unless_forced(settings):
+    """A production server must not get the demo accounts (a superuser among them) by accident."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.DEMO_PASSWORD_ALLOWED = False  # DEBUG=0, as the settings read it at start-up
+    with pytest.raises(CommandError, match="DEBUG is off.*--force"):
+        call_command("seed_jiangbei", "--if-empty", stdout=StringIO())
+    assert not Organisation.objects.exists()
+    Organisation.objects.create(name="新区党工委", kind=Organisation.Kind.WORKING_COMMITTEE)
+    out = StringIO()
+    call_command("seed_jiangbei", "--if-empty", "--force", stdout=out)  # past the guard
+    assert "already loaded" in out.getvalue()
+
+
+def test_a_production_tier_process_with_devtools_refuses_to_seed(tmp_path):
+    """DEVTOOLS=1 installs the command under DEBUG=0 (the benchmark's server): it still refuses."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "CELERY_BROKER_URL")} | {
+        "DEBUG": "0", "DEVTOOLS": "1", "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "jiangbei.example.org",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}", "STATIC_ROOT": str(tmp_path / "static"),
+    }
+    result = subprocess.run([sys.executable, "manage.py", "seed_jiangbei", "--if-empty"], cwd=root, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "DEBUG is off" in result.stderr and "--force" in result.stderr and "Unknown command" not in result.stderr
+
+
+def test_if_empty_computes_a_roll_up_that_an_earlier_start_left_missing(district):
+    """The first start loaded the district but its roll-up failed (Redis away): the next start mends it."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from training.coverage.models import CoverageCell, CoverageRun
+
+    year = Attendance.objects.values_list("year", flat=True).first()
+    assert year and not CoverageCell.objects.exists()
+    out = StringIO()
+    call_command("seed_jiangbei", "--if-empty", stdout=out)
+    assert "computing the missing coverage roll-up" in out.getvalue() and f"rollup_{year}" in out.getvalue()
+    root = CoverageCell.objects.get(year=year, organisation=district.root, category="", programme_key=0,
+                                    channel="", month=0)
+    assert root.members_reached == 2  # the district session's two members present
+    assert CoverageRun.objects.get().status == CoverageRun.Status.DONE
+    out = StringIO()
+    call_command("seed_jiangbei", "--if-empty", stdout=out)
+    assert out.getvalue().strip() == "The district is already loaded; nothing to do."
+    assert CoverageRun.objects.count() == 1
