@@ -13,23 +13,12 @@
   log (time without tracing; peak Python heap from a second, traced run).
 """
 
-import http.client
-import inspect
-import json
 import os
-import re
-import secrets
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
-import threading
 import time
 import tracemalloc
-import urllib.parse
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -39,6 +28,14 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
+from devtools.bench_server import (
+    checkin_loop,
+    duplicates,
+    forget_queued_tasks,
+    get_loop,
+    production_site,
+    rate,
+)
 from training.attendance import actions as attendance_actions
 from training.attendance.models import Attendance
 from training.imports import pipeline, viewing_log
@@ -47,10 +44,6 @@ from training.organisation.access import scope_for
 from training.organisation.models import Grant, Member, Organisation
 from training.programmes.models import Course, DeliveryMode, Session
 
-ROOT = Path(__file__).resolve().parents[1]
-# The WSGI application the throughput benchmark serves (a trivial page beside the check-in).
-GUNICORN_APP = "devtools.bench_wsgi:application"
-BENCH_PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/jiangbei_bench")
 BENCH_BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14")
 IMPORT_ROWS = 50_000
 
@@ -200,212 +193,39 @@ print(json.dumps({{"tokens": tokens, "members": members}}))
 """
 
 
-# gunicorn's recommended number of sync workers: 2 × cores + 1.
-WORKERS = str(2 * (os.cpu_count() or 1) + 1)
-
-
 def checkin_throughput(emit, threads: int = 8, seconds: float = 2.0, rounds: int = 7) -> None:
     """Alternate short rounds of each endpoint (the machine may be busy with other work) and
     report the median of the per-round ratios."""
-    database = urllib.parse.urlparse(BENCH_PG_URL).path.lstrip("/")
-    static_root = tempfile.mkdtemp(prefix="bench-static-")
-    # The production tier, as gunicorn runs it (plain HTTP on loopback, so no TLS redirect).
-    env = os.environ | {
-        "DATABASE_URL": BENCH_PG_URL, "CELERY_BROKER_URL": BENCH_BROKER_URL, "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(48), "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "0",
-        "STATIC_ROOT": static_root, "LOG_LEVEL": "WARNING", "DEVTOOLS": "1",  # to seed it
-    }
-    python = sys.executable
-    _recreate_database(database)
-    server = None
     try:
-        for command in (["migrate", "-v0"], ["seed_jiangbei", "--scale", "demo", "--force"], ["collectstatic", "--noinput", "-v0"]):
-            subprocess.run([python, "manage.py", *command], cwd=ROOT, env=env, check=True,
-                           stdout=subprocess.DEVNULL)
-        setup = subprocess.run([python, "manage.py", "shell", "-c", SETUP_SCRIPT], cwd=ROOT, env=env, check=True,
-                               capture_output=True, text=True)
-        plan = json.loads(setup.stdout.strip().splitlines()[-1])
-        port = _free_port()
-        gunicorn = shutil.which("gunicorn", path=str(Path(python).parent)) or "gunicorn"
-        server = subprocess.Popen(
-            # gunicorn's recommended sync-worker count: 2 × cores + 1.
-            [gunicorn, GUNICORN_APP, "--workers", WORKERS,
-             "--bind", f"127.0.0.1:{port}",
-             "--log-level", "warning"],
-            cwd=ROOT, env=env, start_new_session=True,
-        )
-        _wait_for(port)
-        members, tokens = plan["members"], plan["tokens"]
-        # Each client scans its share of the members into one session after another; the repeat
-        # clients scan the first session again, which the first round has filled.
-        first_scans = [_checkin_loop(port, tokens, members[worker::threads]) for worker in range(threads)]
-        repeat_scans = [_checkin_loop(port, tokens[:1], members[worker::threads], cycle=True) for worker in range(threads)]
-        figures = {name: [] for name in ("minimal", "plain", "first", "repeat")}
-        errors = ran_out = 0
-        for _round in range(rounds):
-            minimal = _rate(port, threads, seconds, lambda worker: _get_loop(port, "/bench/minimal/"))
-            first = _rate(port, threads, seconds, lambda worker: first_scans[worker])
-            repeat = _rate(port, threads, seconds, lambda worker: repeat_scans[worker])
-            plain = _rate(port, threads, seconds, lambda worker: _get_loop(port, "/bench/plain/"))
-            for name, rate in (("minimal", minimal), ("plain", plain), ("first", first), ("repeat", repeat)):
-                figures[name].append(rate["rate"])
-            errors += first["errors"] + repeat["errors"]
-            ran_out += first["exhausted"]
+        with production_site(BENCH_BROKER_URL, SETUP_SCRIPT) as site:
+            port, members, tokens = site.port, site.plan["members"], site.plan["tokens"]
+            # Each client scans its share of the members into one session after another; the repeat
+            # clients scan the first session again, which the first round has filled.
+            first_scans = [checkin_loop(port, tokens, members[worker::threads]) for worker in range(threads)]
+            repeat_scans = [checkin_loop(port, tokens[:1], members[worker::threads], cycle=True)
+                            for worker in range(threads)]
+            figures = {name: [] for name in ("minimal", "plain", "first", "repeat")}
+            errors = ran_out = 0
+            for _round in range(rounds):
+                minimal = rate(port, threads, seconds, lambda worker: get_loop(port, "/bench/minimal/"))
+                first = rate(port, threads, seconds, lambda worker: first_scans[worker])
+                repeat = rate(port, threads, seconds, lambda worker: repeat_scans[worker])
+                plain = rate(port, threads, seconds, lambda worker: get_loop(port, "/bench/plain/"))
+                for name, result in (("minimal", minimal), ("plain", plain), ("first", first), ("repeat", repeat)):
+                    figures[name].append(result["rate"])
+                errors += first["errors"] + repeat["errors"]
+                ran_out += first["exhausted"]
 
-        def ratio(name: str, over: str) -> float:
-            return statistics.median(a / b for a, b in zip(figures[name], figures[over], strict=True))
+            def ratio(name: str, over: str) -> float:
+                return statistics.median(a / b for a, b in zip(figures[name], figures[over], strict=True))
 
-        emit("checkin_requests_per_second", round(statistics.median(figures["first"]), 1))
-        emit("minimal_page_requests_per_second", round(statistics.median(figures["minimal"]), 1))
-        emit("checkin_vs_trivial_throughput", round(ratio("first", "minimal"), 2))
-        emit("checkin_vs_plain_text_throughput", round(ratio("first", "plain"), 2))
-        emit("checkin_repeat_scan_vs_trivial_throughput", round(ratio("repeat", "minimal"), 2))
-        emit("checkin_errors", errors)
-        emit("checkin_clients_out_of_first_scans", ran_out)  # more sessions are needed if not 0
-        emit("checkin_duplicate_rows", _duplicates(env, python))
+            emit("checkin_requests_per_second", round(statistics.median(figures["first"]), 1))
+            emit("minimal_page_requests_per_second", round(statistics.median(figures["minimal"]), 1))
+            emit("checkin_vs_trivial_throughput", round(ratio("first", "minimal"), 2))
+            emit("checkin_vs_plain_text_throughput", round(ratio("first", "plain"), 2))
+            emit("checkin_repeat_scan_vs_trivial_throughput", round(ratio("repeat", "minimal"), 2))
+            emit("checkin_errors", errors)
+            emit("checkin_clients_out_of_first_scans", ran_out)  # more sessions are needed if not 0
+            emit("checkin_duplicate_rows", duplicates(site))
     finally:
-        if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
-        _forget_queued_tasks()
-        _drop_database(database)
-        shutil.rmtree(static_root, ignore_errors=True)
-
-
-def _admin_connection():
-    import psycopg
-
-    url = urllib.parse.urlparse(BENCH_PG_URL)
-    return psycopg.connect(url._replace(path="/postgres").geturl(), autocommit=True)
-
-
-def _recreate_database(name: str) -> None:
-    from psycopg import sql
-
-    with _admin_connection() as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def _drop_database(name: str) -> None:
-    from psycopg import sql
-
-    with _admin_connection() as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-def _forget_queued_tasks() -> None:
-    """The benchmark's broker database holds only the roll-up tasks it queued: drop them."""
-    import redis
-
-    client = redis.Redis.from_url(BENCH_BROKER_URL)
-    for key in client.scan_iter("*"):
-        client.delete(key)
-
-
-def _duplicates(env, python) -> int:
-    script = ("from django.db.models import Count; from training.attendance.models import Attendance; "
-              "print(Attendance.objects.values('session','member').annotate(n=Count('id')).filter(n__gt=1).count())")
-    out = subprocess.run([python, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, check=True,
-                         capture_output=True, text=True).stdout
-    return int(out.strip().splitlines()[-1])
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_for(port: int) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/bench/plain/")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
-
-
-def _rate(port: int, threads: int, seconds: float, make_loop) -> dict:
-    """Requests per second of ``threads`` closed-loop clients for ``seconds`` (after a warm-up).
-
-    ``exhausted`` counts clients whose loop ran out of work before the time was up.
-    """
-    stop = threading.Event()
-    counts = [0] * threads
-    errors = [0] * threads
-    exhausted = [0] * threads
-
-    def worker(index: int) -> None:
-        loop = make_loop(index)
-        if inspect.getgeneratorstate(loop) == inspect.GEN_CREATED:
-            next(loop)  # a new loop: set-up (cookies) before the clock starts
-        barrier.wait()
-        while not stop.is_set():
-            try:
-                ok = next(loop)
-            except StopIteration:
-                exhausted[index] = 1
-                return
-            counts[index] += 1
-            errors[index] += 0 if ok else 1
-
-    barrier = threading.Barrier(threads + 1)
-    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
-    for thread in pool:
-        thread.start()
-    barrier.wait()
-    began = time.perf_counter()
-    time.sleep(seconds)
-    stop.set()
-    for thread in pool:
-        thread.join()
-    elapsed = time.perf_counter() - began
-    return {"rate": sum(counts) / elapsed, "errors": sum(errors), "exhausted": sum(exhausted)}
-
-
-def _get_loop(port: int, path: str):
-    yield True
-    while True:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        conn.request("GET", path)
-        response = conn.getresponse()
-        response.read()
-        conn.close()
-        yield response.status == 200
-
-
-CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-def _checkin_loop(port: int, tokens: list[str], members: list, cycle: bool = False):
-    """POST check-ins for ``members`` into each session of ``tokens`` in turn (round and round if ``cycle``)."""
-    form_tokens = {}
-    for token in tokens:  # each session's form once, for its CSRF cookie and field
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        conn.request("GET", f"/c/{token}/")
-        response = conn.getresponse()
-        body = response.read().decode()
-        cookie = response.getheader("Set-Cookie", "").split(";")[0]
-        form_tokens[token] = (cookie, CSRF_INPUT.search(body).group(1))
-        conn.close()
-    yield True
-    while True:
-        for token in tokens:
-            cookie, form_token = form_tokens[token]
-            for name, number in members:
-                data = urllib.parse.urlencode({"csrfmiddlewaretoken": form_token, "name": name, "identifier": number})
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                conn.request("POST", f"/c/{token}/", body=data, headers={
-                    "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie,
-                })
-                response = conn.getresponse()
-                text = response.read().decode()
-                conn.close()
-                yield response.status == 200 and "checkin-done" in text
-        if not cycle:
-            return
+        forget_queued_tasks(BENCH_BROKER_URL)

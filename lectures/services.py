@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiangbei.dispatch import send_after_commit
 from lectures.availability import lecture_key, request_key
 from lectures.models import Lecture, LecturePhoto, Lecturer, LectureRequest, RequestEvent
 from training.attendance.models import Attendance
@@ -177,7 +178,7 @@ def _check_move(request: LectureRequest, to_state: str) -> None:
 def _notify_on_commit(request_id: int, state: str) -> None:
     from lectures.tasks import notify_request_change
 
-    transaction.on_commit(lambda: notify_request_change.delay(request_id, state))
+    send_after_commit(notify_request_change, request_id, state)
 
 
 @transaction.atomic

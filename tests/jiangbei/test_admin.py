@@ -33,7 +33,7 @@ from lectures.models import (
 )
 from tests import factories
 from training.attendance.models import Attendance, MakeupAssignment
-from training.coverage.models import CoverageCell, CoverageRun
+from training.coverage.models import CoverageCell, CoverageRun, RollupRequest
 from training.imports.models import ImportJob
 from training.organisation.models import (
     AuditEntry,
@@ -61,6 +61,7 @@ READ_ONLY = {
     "training.makeupassignment",
     "training.coveragecell",
     "training.coveragerun",
+    "training.rolluprequest",
     "training.auditentry",
     "training.membertransfer",
     "training.importjob",
@@ -110,6 +111,7 @@ def rows(district, personas) -> None:
     )
     CoverageCell.objects.create(year=2025, organisation=district.root, members_total=3, members_reached=2)
     CoverageRun.objects.create(year=2025, requested_by=by)
+    RollupRequest.objects.create(year=2025, branch_id=district.branch_a1.pk)
     AuditEntry.objects.create(user=by, action=AuditEntry.Action.EXPORT, target="党员名册")
     MemberTransfer.objects.create(member=member, from_branch=district.branch_a2, to_branch=district.branch_a1)
     lecturer = Lecturer.objects.create(name="陈老师", kind=Lecturer.Kind.SCHOLAR)

@@ -1,6 +1,5 @@
 """The roll-up follows attendance: every write path announces its change, this queues the refresh."""
 
-import logging
 from collections.abc import Iterable
 
 from django.core.cache import cache
@@ -8,13 +7,12 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
+from jiangbei.dispatch import send_after_commit, send_now
 from training.attendance.signals import attendance_changed
 from training.coverage.rollup import DEBOUNCE_SECONDS, SETTLE_SECONDS, request_rollup
 from training.coverage.runs import start_run
 from training.coverage.tasks import DRAIN_ASKED_KEY, drain_rollup_requests, refresh_coverage_full
 from training.organisation.signals import organisation_moved
-
-logger = logging.getLogger(__name__)
 
 
 @receiver(attendance_changed)
@@ -43,11 +41,8 @@ class _AskForDrain:
     def __call__(self) -> None:
         if not cache.add(DRAIN_ASKED_KEY, 1, DEBOUNCE_SECONDS):
             return
-        try:
-            drain_rollup_requests.apply_async(countdown=DEBOUNCE_SECONDS + SETTLE_SECONDS, retry=False)
-        except Exception as error:  # kombu's errors vary by transport; the outbox keeps the request
-            cache.delete(DRAIN_ASKED_KEY)
-            logger.warning("Could not queue the roll-up drain (%s); beat's periodic drain will catch up", error)
+        if not send_now(drain_rollup_requests, countdown=DEBOUNCE_SECONDS + SETTLE_SECONDS):
+            cache.delete(DRAIN_ASKED_KEY)  # the outbox keeps the request; beat's periodic drain catches up
 
 
 @receiver(organisation_moved)
@@ -56,4 +51,4 @@ def recompute_after_a_move(sender, organisation, **kwargs) -> None:
     year = timezone.localdate().year
     for each in (year, year - 1):
         run = start_run(each)
-        transaction.on_commit(lambda run_id=run.pk: refresh_coverage_full.delay(run_id))
+        send_after_commit(refresh_coverage_full, run.pk)

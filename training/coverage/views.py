@@ -9,6 +9,7 @@ from django.utils.html import json_script
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
+from jiangbei.dispatch import send_now
 from jiangbei.parsing import parse_int
 from training.attendance.models import Attendance
 from training.coverage import reports
@@ -139,7 +140,7 @@ def refresh(request: HttpRequest) -> HttpResponse:
     year = parse_int(request.POST.get("year")) or reports.default_year()
     run, started = request_recompute(request.user, year)
     if started:
-        refresh_coverage_full.apply_async((run.pk,), queue="rollups")
+        send_now(refresh_coverage_full, run.pk, queue="rollups")
         run.refresh_from_db()
     return render(request, "training/includes/_refresh_status.html", {"run": run})
 

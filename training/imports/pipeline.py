@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiangbei.dispatch import send_now
 from training.imports.models import ImportJob
 from training.imports.tasks import commit_import_task, validate_import_task
 
@@ -43,7 +44,7 @@ def start(*, kind: str, user, upload, session=None, default_channel: str = "live
         kind=kind, session=session, user=user, file=upload, original_name=upload.name[:200],
         sha256=digest.hexdigest(), default_channel=default_channel,
     )
-    validate_import_task.delay(job.pk)
+    send_now(validate_import_task, job.pk)
     return job
 
 
@@ -52,5 +53,5 @@ def confirm(job: ImportJob) -> bool:
     committable = ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.PREVIEW, valid_rows__gt=0)
     if not committable.update(state=ImportJob.State.QUEUED, processed_rows=0):
         return False
-    commit_import_task.delay(job.pk)
+    send_now(commit_import_task, job.pk)
     return True

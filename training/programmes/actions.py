@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiangbei.dispatch import send_after_commit
 from training.organisation import access
 from training.organisation.access import scope_for
 from training.organisation.models import Organisation
@@ -60,7 +61,7 @@ def _notify(session: Session, change: str) -> None:
     from training.programmes.tasks import notify_session_change
 
     session_pk = session.pk
-    transaction.on_commit(lambda: notify_session_change.delay(session_pk, change))
+    send_after_commit(notify_session_change, session_pk, change)
 
 
 # What attendance copies from a session (``training.attendance.copies`` re-copies on a change).

@@ -14,6 +14,7 @@ from training.organisation.models import Organisation
 
 BENCHMARK_MODULES: list[str] = [
     "devtools.bench_coverage", "devtools.bench_lectures", "devtools.bench_calendar", "devtools.bench_attendance",
+    "devtools.bench_hall",
 ]
 
 

@@ -78,7 +78,7 @@ def test_a_write_leaves_its_roll_up_request_in_its_own_transaction(district, per
     from training.coverage.tasks import drain_rollup_requests
 
     asked = []
-    monkeypatch.setattr(drain_rollup_requests, "apply_async", lambda **kwargs: asked.append(kwargs))
+    monkeypatch.setattr(drain_rollup_requests, "apply_async", lambda *args, **kwargs: asked.append(kwargs))
     with django_capture_on_commit_callbacks(execute=True):
         record_attendance(district.session_a1, [Mark(district.member_a1, "present")], by=personas["secretary_a1"])
         record_attendance(district.session_a1, [Mark(district.member_a1, "late")], by=personas["secretary_a1"])

@@ -19,7 +19,7 @@ YEAR = 2025
 
 def asked_drains(monkeypatch) -> list:
     asked = []
-    monkeypatch.setattr(drain_rollup_requests, "apply_async", lambda **kwargs: asked.append(kwargs))
+    monkeypatch.setattr(drain_rollup_requests, "apply_async", lambda *args, **kwargs: asked.append(kwargs))
     return asked
 
 
@@ -56,7 +56,7 @@ def test_a_write_that_rolls_back_leaves_no_request_and_asks_nothing(district, dj
 
 def test_with_the_broker_away_the_write_succeeds_and_the_request_waits_for_the_catch_up(
         district, personas, django_capture_on_commit_callbacks, monkeypatch):
-    def broker_away(**kwargs):
+    def broker_away(*args, **kwargs):
         raise ConnectionRefusedError("[Errno 111] Connection refused")
 
     monkeypatch.setattr(drain_rollup_requests, "apply_async", broker_away)

@@ -1,0 +1,157 @@
+"""The meeting-hall burst: 1,000 members check in to one session from 50 phones at once.
+
+On gunicorn + PostgreSQL + its own Redis (cache and broker), each phone opens the poster's page
+and sends the form, as a phone does, member after member from a shared queue. Printed:
+- ``hall_scan_p50_ms`` / ``p95`` / ``p99``: one member's scan (page, then form) as the phone waits;
+- ``hall_errors``: scans that did not end on the confirmation page (target 0; p95 ≤ 500 ms);
+- the same with Redis stopped half-way through the burst (``hall_redis_down_…``): still 0 errors,
+  the rows all there, and each with its roll-up request in the outbox.
+"""
+
+import http.client
+import re
+import socket
+import statistics
+import subprocess
+import threading
+import time
+import urllib.parse
+from queue import Empty, SimpleQueue
+
+from devtools.bench_server import production_site, run_in_site
+
+PHONES = 50
+MEMBERS = 1000
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+SETUP_SCRIPT = f"""
+import json
+from datetime import timedelta
+from django.utils import timezone
+from training.organisation.models import Member, Organisation
+from training.programmes.models import Course, DeliveryMode, Session
+root = Organisation.objects.filter(parent__isnull=True).order_by("pk").first()
+course = Course.objects.order_by("pk").first()
+starts = timezone.now() - timedelta(minutes=5)
+sessions = [Session.objects.create(course=course, title=f"全体党员大会{{n}}", starts_at=starts,
+                                   ends_at=starts + timedelta(hours=3), mode=DeliveryMode.OFFLINE, organiser=root)
+            for n in range(2)]
+members = list(Member.objects.active().order_by("pk").values_list("name", "member_number")[:{MEMBERS}])
+print(json.dumps({{"sessions": [[s.pk, s.checkin_token] for s in sessions], "members": members}}))
+"""
+
+
+class OwnRedis:
+    """A Redis of the benchmark's own on a free loopback port, so it can be stopped mid-burst."""
+
+    def __init__(self) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("redis-server did not start") from None
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+def run(emit) -> None:
+    redis = OwnRedis()
+    try:
+        with production_site(f"redis://127.0.0.1:{redis.port}/0", SETUP_SCRIPT) as site:
+            members = site.plan["members"]
+            (calm_pk, calm_token), (blink_pk, blink_token) = site.plan["sessions"]
+            for prefix, token, session_pk, stop_half_way in (
+                ("hall", calm_token, calm_pk, False),
+                ("hall_redis_down", blink_token, blink_pk, True),
+            ):
+                latencies, errors = _burst(site.port, token, members, redis.stop if stop_half_way else None)
+                for quantile, value in zip((50, 95, 99), _quantiles(latencies), strict=True):
+                    emit(f"{prefix}_scan_p{quantile}_ms", round(value))
+                emit(f"{prefix}_errors", errors)
+                rows, requested = run_in_site(site, (
+                    "from training.attendance.models import Attendance; "
+                    "from training.coverage.models import RollupRequest; "
+                    f"print(Attendance.objects.filter(session_id={session_pk}).count(), "
+                    "RollupRequest.objects.count())")).split()
+                emit(f"{prefix}_rows_written", int(rows))
+            emit("hall_redis_down_rollup_requests_waiting", int(requested))
+    finally:
+        redis.stop()
+
+
+def _quantiles(values: list[float]) -> list[float]:
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return [cuts[49], cuts[94], cuts[98]]
+
+
+def _burst(port: int, token: str, members: list, half_way=None) -> tuple[list[float], int]:
+    """``PHONES`` threads scan every member once; ``half_way`` runs when half have been served."""
+    queue: SimpleQueue = SimpleQueue()
+    for member in members:
+        queue.put(member)
+    latencies: list[float] = []
+    errors = [0]
+    served = [0]
+    lock = threading.Lock()
+    halfway_done = threading.Event()
+
+    def phone() -> None:
+        while True:
+            try:
+                name, number = queue.get_nowait()
+            except Empty:
+                return
+            began = time.perf_counter()
+            ok = _scan(port, token, name, number)
+            elapsed = (time.perf_counter() - began) * 1000
+            with lock:
+                latencies.append(elapsed)
+                errors[0] += 0 if ok else 1
+                served[0] += 1
+                due = half_way is not None and served[0] == len(members) // 2 and not halfway_done.is_set()
+                if due:
+                    halfway_done.set()
+            if due:
+                half_way()
+
+    threads = [threading.Thread(target=phone) for _ in range(PHONES)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, errors[0]
+
+
+def _scan(port: int, token: str, name: str, number: str) -> bool:
+    """A phone: the poster's page (for its CSRF cookie and field), then the form."""
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request("GET", f"/c/{token}/")
+        response = conn.getresponse()
+        page = response.read().decode()
+        cookie = response.getheader("Set-Cookie", "").split(";")[0]
+        form_token = CSRF_INPUT.search(page).group(1)
+        data = urllib.parse.urlencode({"csrfmiddlewaretoken": form_token, "name": name, "identifier": number})
+        conn.request("POST", f"/c/{token}/", body=data, headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie,
+        })
+        response = conn.getresponse()
+        text = response.read().decode()
+        conn.close()
+        return response.status == 200 and "checkin-done" in text
+    except (OSError, http.client.HTTPException, AttributeError):
+        return False
