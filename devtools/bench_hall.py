@@ -28,15 +28,21 @@ SETUP_SCRIPT = f"""
 import json
 from datetime import timedelta
 from django.utils import timezone
-from training.organisation.models import Member, Organisation
+from training.organisation.models import Category, Member, Organisation
 from training.programmes.models import Course, DeliveryMode, Session
 root = Organisation.objects.filter(parent__isnull=True).order_by("pk").first()
+branch = Organisation.objects.branches().order_by("pk").first()
+Member.objects.bulk_create([
+    Member(branch=branch, member_number=f"HALL{{n:05d}}", name=f"与会党员{{n}}", gender=Member.Gender.FEMALE,
+           category=Category.COMMUNITY)
+    for n in range({MEMBERS})
+])
 course = Course.objects.order_by("pk").first()
 starts = timezone.now() - timedelta(minutes=5)
 sessions = [Session.objects.create(course=course, title=f"全体党员大会{{n}}", starts_at=starts,
                                    ends_at=starts + timedelta(hours=3), mode=DeliveryMode.OFFLINE, organiser=root)
             for n in range(2)]
-members = list(Member.objects.active().order_by("pk").values_list("name", "member_number")[:{MEMBERS}])
+members = list(Member.objects.filter(member_number__startswith="HALL").values_list("name", "member_number"))
 print(json.dumps({{"sessions": [[s.pk, s.checkin_token] for s in sessions], "members": members}}))
 """
 
@@ -74,6 +80,7 @@ def run(emit) -> None:
         with production_site(f"redis://127.0.0.1:{redis.port}/0", SETUP_SCRIPT) as site:
             members = site.plan["members"]
             (calm_pk, calm_token), (blink_pk, blink_token) = site.plan["sessions"]
+            _warm_up(site.port, calm_token)
             for prefix, token, session_pk, stop_half_way in (
                 ("hall", calm_token, calm_pk, False),
                 ("hall_redis_down", blink_token, blink_pk, True),
@@ -91,6 +98,15 @@ def run(emit) -> None:
             emit("hall_redis_down_rollup_requests_waiting", int(requested))
     finally:
         redis.stop()
+
+
+def _warm_up(port: int, token: str) -> None:
+    """Production workers are long-lived: load each one's code and statements before the clock runs."""
+    for _ in range(4 * PHONES):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request("GET", f"/c/{token}/")
+        conn.getresponse().read()
+        conn.close()
 
 
 def _quantiles(values: list[float]) -> list[float]:

@@ -283,7 +283,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
     "unacked_restore_interval": CELERY_REDELIVERY_CHECK_SECONDS,
     "unacked_restore_throttle": 1,
+    # Sending a task tries the broker once, at once: a request must not wait seconds on a broker
+    # that is away (the worker's own reconnect loop is configured apart and keeps trying).
+    "max_retries": 1,
+    "interval_start": 0,
 }
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"training.coverage.tasks.refresh_coverage_full": {"queue": "rollups"}}

@@ -113,3 +113,13 @@ def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Real hashing costs ~0.3 s a user; the tests exercise access rules, not PBKDF2.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _broker_not_paused():
+    """A test that made a send fail must not hold back the next test's sends."""
+    from jiangbei import dispatch
+
+    dispatch._paused_until = 0.0
+    yield
+    dispatch._paused_until = 0.0

@@ -124,3 +124,20 @@ def test_a_lone_scan_shares_its_transaction_with_its_request(transactional_db, m
     assert transaction.get_autocommit()
     record_attendance(session, [Mark(member, "present", channel="qr")], known_changed=True)
     assert RollupRequest.objects.filter(branch_id=branch.pk).count() == 1 and len(asked) == 1
+
+
+def test_after_a_failed_send_the_process_stops_trying_the_broker_for_a_while(monkeypatch):
+    from jiangbei import dispatch
+
+    attempts = []
+
+    def broker_away(*args, **kwargs):
+        attempts.append(kwargs)
+        raise ConnectionRefusedError("[Errno 111] Connection refused")
+
+    monkeypatch.setattr(drain_rollup_requests, "apply_async", broker_away)
+    assert dispatch.send_now(drain_rollup_requests) is False
+    assert dispatch.send_now(drain_rollup_requests) is False  # not even tried: a scan does not wait on it
+    assert len(attempts) == 1 and attempts[0]["ignore_result"] is True and attempts[0]["retry"] is False
+    monkeypatch.setattr(dispatch, "_paused_until", 0.0)  # the pause is over
+    assert dispatch.send_now(drain_rollup_requests) is False and len(attempts) == 2
