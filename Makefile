@@ -19,7 +19,7 @@ with psycopg.connect(url._replace(path="/postgres").geturl(), autocommit=True) a
 endef
 export CREATE_DATABASE
 
-.PHONY: install run run-services test test-services test-all browser-deps migrations-check lint messages bench clean
+.PHONY: install run run-services test test-services test-all browser-deps services-deps migrations-check lint messages bench clean
 
 # Settings default to DEBUG off (production-safe); the development server, the test suite and
 # the benchmarks run on the embedded default, which needs DEBUG=1 (set DEBUG to override).
@@ -87,8 +87,18 @@ test: $(STAMP) browser-deps
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -m "not services"
 
+# The services tier also runs nginx in front of gunicorn (deploy/nginx/jiangbei.conf).
+services-deps: browser-deps
+	@if [ ! -x /usr/sbin/nginx ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && apt-get install -y -qq --no-install-recommends nginx >/dev/null; \
+		else \
+			echo "The services tests need nginx: sudo apt-get install nginx"; exit 1; \
+		fi; \
+	fi
+
 # The whole suite again on PostgreSQL + Redis, with a real Celery worker for @services tests.
-test-services: $(STAMP) browser-deps
+test-services: $(STAMP) services-deps
 	$(SERVICES_ENV) $(PY) -m pytest -p no:cacheprovider
 
 test-all: test test-services
