@@ -3,7 +3,7 @@
 import importlib
 import importlib.util
 
-from devtools.bench_attendance import GUNICORN_APP
+from devtools.bench_server import GUNICORN_APP
 from devtools.management.commands.bench import BENCHMARK_MODULES
 
 
