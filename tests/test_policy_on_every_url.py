@@ -23,6 +23,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from jiangbei.models import WorkerHeartbeat
 from lectures.models import Lecture, Lecturer, LectureRequest, Scene, VolunteerService
 from tests import factories
 from training.attendance.models import Attendance
@@ -237,6 +238,8 @@ PERSONAS = [
 
 @pytest.fixture
 def everyone(district, personas):
+    # A worker is alive: /healthz answers 200, not the 503 it gives with a broker and no worker.
+    WorkerHeartbeat.objects.create(worker="celery@test")
     personas["district_organiser"] = factories.user("district_organiser", R.ORGANISER, district.root)
     personas["lecturer"] = factories.user("lecturer", R.LECTURER, district.root)
     personas["requester"] = factories.user("requester", R.REQUESTER, district.community_a)

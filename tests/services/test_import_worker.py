@@ -36,7 +36,9 @@ def test_worker_checks_then_imports_while_the_page_polls(monkeypatch, settings, 
     from training.imports import tasks as import_tasks
 
     for task in (import_tasks.validate_import_task, import_tasks.commit_import_task):  # to the test worker's private queue
-        monkeypatch.setattr(task, "delay", lambda *args, task=task: task.apply_async(args, queue=queue))
+        send = task.apply_async
+        monkeypatch.setattr(task, "apply_async",
+                            lambda args=(), kwargs=None, send=send, **options: send(args, kwargs, **options | {"queue": queue}))
     importlib.import_module("training.migrations.0003_policy_rules").add_rules(apps, None)
     root = factories.organisation("新区党工委", Organisation.Kind.WORKING_COMMITTEE)
     branch = factories.organisation("导入测试党支部", Organisation.Kind.BRANCH, root)

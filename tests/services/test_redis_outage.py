@@ -56,6 +56,13 @@ class OwnRedis:
         self.process.wait(timeout=10)
 
 
+def _fresh_pools(app) -> None:
+    """Let the app build its broker connections anew for the broker it now names (the old pools
+    stay as they are: other code may still hold them)."""
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def own_redis():
     server = OwnRedis()
@@ -81,7 +88,7 @@ def test_with_redis_gone_half_way_every_member_checks_in_and_the_figures_catch_u
                          "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
     previous = (app.conf.broker_url, app.conf.task_always_eager)
     app.conf.broker_url, app.conf.task_always_eager = f"redis://127.0.0.1:{own_redis.port}/0", False
-    app.pool.force_close_all()
+    _fresh_pools(app)
     try:
         with override_settings(CACHES=cache):
             statuses = []
@@ -93,7 +100,7 @@ def test_with_redis_gone_half_way_every_member_checks_in_and_the_figures_catch_u
                 statuses.append((response.status_code, "checkin-done" in response.text))
     finally:
         app.conf.broker_url, app.conf.task_always_eager = previous
-        app.pool.force_close_all()
+        _fresh_pools(app)
 
     assert statuses == [(200, True)] * MEMBERS
     assert Attendance.objects.filter(session=session, attended=True).count() == MEMBERS
