@@ -12,6 +12,8 @@ PROBE = (
     "import django; django.setup(); from django.conf import settings as s; from django.db import connection as c; "
     "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.LANGUAGE_CODE, s.TIME_ZONE, s.USE_TZ)"
 )
+# What gunicorn does first: load the WSGI application.
+SERVER = "from jiangbei.wsgi import application"
 CONFIG_VARIABLES = {
     "DATABASE_URL", "CELERY_BROKER_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE",
     "DATABASE_PREPARED_STATEMENTS", "CONN_HEALTH_CHECKS",
@@ -48,7 +50,7 @@ def test_embedded_default_is_sqlite_with_eager_celery(tmp_path):
 def test_debug_is_off_unless_set():
     """A server started with nothing configured must not show tracebacks: it refuses to start
     without a SECRET_KEY instead, and with one it runs with DEBUG off."""
-    result = run(PROBE, DEBUG=None)
+    result = run(SERVER, DEBUG=None)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and "SECRET_KEY" in result.stderr.splitlines()[-1]
     probe = "import django; django.setup(); from django.conf import settings as s; print(s.DEBUG, s.DEVTOOLS)"
@@ -77,9 +79,7 @@ def test_postgresql_prepares_hot_statements_unless_turned_off():
     ("env", "named"),
     [
         ({"DEBUG": "maybe"}, "DEBUG"),
-        ({"DEBUG": "0", "ALLOWED_HOSTS": "x.org"}, "SECRET_KEY"),
         ({"DEBUG": "0", "SECRET_KEY": "short", "ALLOWED_HOSTS": "x.org"}, "SECRET_KEY"),
-        ({"DEBUG": "0", "SECRET_KEY": PRODUCTION["SECRET_KEY"]}, "ALLOWED_HOSTS"),
         ({"DATABASE_URL": "nonsense://what"}, "DATABASE_URL"),
         ({"CELERY_BROKER_URL": "localhost:6379"}, "CELERY_BROKER_URL"),
         ({"CONN_MAX_AGE": "ten", "DATABASE_URL": "postgres://postgres@127.0.0.1/x"}, "CONN_MAX_AGE"),
@@ -91,6 +91,27 @@ def test_a_bad_value_stops_start_up_naming_the_variable(env, named):
     result = run(PROBE, **env)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and named in result.stderr.splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"DEBUG": "0", "ALLOWED_HOSTS": "x.org"}, "SECRET_KEY"),
+        ({"DEBUG": "0", "SECRET_KEY": PRODUCTION["SECRET_KEY"]}, "ALLOWED_HOSTS"),
+    ],
+)
+def test_a_server_does_not_start_without_what_it_needs(env, named):
+    for entry_point in (SERVER, SERVER.replace("wsgi", "asgi")):
+        result = run(entry_point, **env)
+        assert result.returncode != 0
+        assert "ImproperlyConfigured" in result.stderr and named in result.stderr.splitlines()[-1]
+
+
+def test_commands_that_serve_nothing_run_with_debug_off_and_no_secret():
+    """``makemigrations --check`` (and migrate, check, backup) on a machine with no configuration."""
+    result = run(["manage.py", "makemigrations", "--check", "--dry-run"], DEBUG=None)
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
 
 
 def test_manage_py_says_a_bad_setting_in_one_line():
