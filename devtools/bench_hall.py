@@ -9,20 +9,21 @@ and sends the form, as a phone does, member after member from a shared queue. Pr
 """
 
 import http.client
-import re
-import socket
 import statistics
-import subprocess
 import threading
 import time
-import urllib.parse
 from queue import Empty, SimpleQueue
 
-from devtools.bench_server import production_site, run_in_site
+from devtools.bench_server import (
+    LocalRedis,
+    open_poster,
+    post_checkin,
+    production_site,
+    run_in_site,
+)
 
 PHONES = 50
 MEMBERS = 1000
-CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 SETUP_SCRIPT = f"""
 import json
@@ -47,37 +48,11 @@ print(json.dumps({{"sessions": [[s.pk, s.checkin_token] for s in sessions], "mem
 """
 
 
-class OwnRedis:
-    """A Redis of the benchmark's own on a free loopback port, so it can be stopped mid-burst."""
-
-    def __init__(self) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("redis-server did not start") from None
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
 def run(emit) -> None:
-    redis = OwnRedis()
+    redis = LocalRedis()
+    redis.start()
     try:
-        with production_site(f"redis://127.0.0.1:{redis.port}/0", SETUP_SCRIPT) as site:
+        with production_site(f"{redis.url}/0", SETUP_SCRIPT) as site:
             members = site.plan["members"]
             (calm_pk, calm_token), (blink_pk, blink_token) = site.plan["sessions"]
             _warm_up(site.port, calm_token)
@@ -155,19 +130,7 @@ def _burst(port: int, token: str, members: list, half_way=None) -> tuple[list[fl
 def _scan(port: int, token: str, name: str, number: str) -> bool:
     """A phone: the poster's page (for its CSRF cookie and field), then the form."""
     try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        conn.request("GET", f"/c/{token}/")
-        response = conn.getresponse()
-        page = response.read().decode()
-        cookie = response.getheader("Set-Cookie", "").split(";")[0]
-        form_token = CSRF_INPUT.search(page).group(1)
-        data = urllib.parse.urlencode({"csrfmiddlewaretoken": form_token, "name": name, "identifier": number})
-        conn.request("POST", f"/c/{token}/", body=data, headers={
-            "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie,
-        })
-        response = conn.getresponse()
-        text = response.read().decode()
-        conn.close()
-        return response.status == 200 and "checkin-done" in text
+        cookie, form_token = open_poster(port, token)
+        return post_checkin(port, token, cookie, form_token, name, number)
     except (OSError, http.client.HTTPException, AttributeError):
         return False

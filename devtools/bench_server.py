@@ -193,30 +193,69 @@ def get_loop(port: int, path: str):
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
+def open_poster(port: int, token: str) -> tuple[str, str]:
+    """GET the check-in page as a phone does: its CSRF cookie and the form's token."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", f"/c/{token}/")
+    response = conn.getresponse()
+    body = response.read().decode()
+    conn.close()
+    return response.getheader("Set-Cookie", "").split(";")[0], CSRF_INPUT.search(body).group(1)
+
+
+def post_checkin(port: int, token: str, cookie: str, form_token: str, name: str, number: str) -> bool:
+    """POST one member's check-in; True when it ends on the confirmation page."""
+    data = urllib.parse.urlencode({"csrfmiddlewaretoken": form_token, "name": name, "identifier": number})
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("POST", f"/c/{token}/", body=data, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie,
+    })
+    response = conn.getresponse()
+    text = response.read().decode()
+    conn.close()
+    return response.status == 200 and "checkin-done" in text
+
+
 def checkin_loop(port: int, tokens: list[str], members: list, cycle: bool = False):
     """POST check-ins for ``members`` into each session of ``tokens`` in turn (round and round if ``cycle``)."""
-    form_tokens = {}
-    for token in tokens:  # each session's form once, for its CSRF cookie and field
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        conn.request("GET", f"/c/{token}/")
-        response = conn.getresponse()
-        body = response.read().decode()
-        cookie = response.getheader("Set-Cookie", "").split(";")[0]
-        form_tokens[token] = (cookie, CSRF_INPUT.search(body).group(1))
-        conn.close()
+    forms = {token: open_poster(port, token) for token in tokens}  # each session's form once
     yield True
     while True:
         for token in tokens:
-            cookie, form_token = form_tokens[token]
+            cookie, form_token = forms[token]
             for name, number in members:
-                data = urllib.parse.urlencode({"csrfmiddlewaretoken": form_token, "name": name, "identifier": number})
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                conn.request("POST", f"/c/{token}/", body=data, headers={
-                    "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie,
-                })
-                response = conn.getresponse()
-                text = response.read().decode()
-                conn.close()
-                yield response.status == 200 and "checkin-done" in text
+                yield post_checkin(port, token, cookie, form_token, name, number)
         if not cycle:
             return
+
+
+class LocalRedis:
+    """A Redis of one's own on a free loopback port, to stop and start again mid-run (fault runs)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("redis-server did not start") from None
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)

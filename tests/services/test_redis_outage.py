@@ -5,9 +5,6 @@ stops it half-way through the scans, and starts it again afterwards.
 """
 
 import importlib
-import socket
-import subprocess
-import time
 from datetime import timedelta
 
 import pytest
@@ -17,6 +14,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from devtools.bench_server import LocalRedis
 from tests import factories
 from training.attendance.models import Attendance
 from training.coverage.models import CoverageCell, RollupRequest
@@ -24,36 +22,6 @@ from training.coverage.tasks import drain_rollup_requests
 from training.organisation.models import Organisation
 
 MEMBERS = 40
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class OwnRedis:
-    def __init__(self):
-        self.port = _free_port()
-        self.process = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                assert time.monotonic() < deadline, "our Redis did not start"
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
 
 
 def _fresh_pools(app) -> None:
@@ -65,11 +33,10 @@ def _fresh_pools(app) -> None:
 
 @pytest.fixture
 def own_redis():
-    server = OwnRedis()
+    server = LocalRedis()
     server.start()
     yield server
-    if server.process.poll() is None:
-        server.stop()
+    server.stop()
 
 
 def test_with_redis_gone_half_way_every_member_checks_in_and_the_figures_catch_up(transactional_db, own_redis,
@@ -84,10 +51,10 @@ def test_with_redis_gone_half_way_every_member_checks_in_and_the_figures_catch_u
     session = factories.session(branch, starts_at=timezone.now() - timedelta(minutes=3))
     url = reverse("checkin", args=[session.checkin_token])
     cache = {"default": {"BACKEND": "jiangbei.cache.FailSafeRedisCache",
-                         "LOCATION": f"redis://127.0.0.1:{own_redis.port}/1", "KEY_PREFIX": "outage",
+                         "LOCATION": f"{own_redis.url}/1", "KEY_PREFIX": "outage",
                          "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
     previous = (app.conf.broker_url, app.conf.task_always_eager)
-    app.conf.broker_url, app.conf.task_always_eager = f"redis://127.0.0.1:{own_redis.port}/0", False
+    app.conf.broker_url, app.conf.task_always_eager = f"{own_redis.url}/0", False
     _fresh_pools(app)
     try:
         with override_settings(CACHES=cache):
